@@ -1,0 +1,93 @@
+"""Bad input gets one clear error line and a non-zero exit, never a traceback per test.
+
+Each case runs the real suite in a subprocess, as a user would, against a kubeconfig that is broken in one way.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+USAGE_ERROR = 4
+
+
+def run_suite(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "tests_conformance", "-p", "no:cacheprovider", *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+
+
+def write_kubeconfig(path: Path, server: str, context: str = "test") -> Path:
+    path.write_text(
+        "apiVersion: v1\nkind: Config\n"
+        f"clusters: [{{name: c, cluster: {{server: '{server}'}}}}]\n"
+        "users: [{name: u, user: {token: not-a-token}}]\n"
+        f"contexts: [{{name: {context}, context: {{cluster: c, user: u}}}}]\n"
+        f"current-context: {context}\n"
+    )
+    return path
+
+
+def assert_one_clear_error(result: subprocess.CompletedProcess[str], *expected: str) -> None:
+    """Exit 4 and one error: the suite's "ERROR: ..." line, or for a malformed option argparse's "error: ..." line."""
+    output = result.stdout + result.stderr
+    errors = [line for line in output.splitlines() if line.startswith("ERROR:") and "usage:" not in line]
+    errors += [line for line in output.splitlines() if "pytest: error:" in line]
+    assert result.returncode == USAGE_ERROR, f"exit {result.returncode}, expected {USAGE_ERROR}:\n{output}"
+    assert len(errors) == 1, f"expected exactly one error line:\n{output}"
+    assert "Traceback" not in output and "INTERNALERROR" not in output, f"traceback in output:\n{output}"
+    for fragment in expected:
+        assert fragment in errors[0], f"{fragment!r} missing from the error line: {errors[0]}"
+
+
+def test_missing_kubeconfig(tmp_path):
+    assert_one_clear_error(run_suite("--kubeconfig", str(tmp_path / "absent")), "cannot load kubeconfig", "absent")
+
+
+def test_invalid_kubeconfig(tmp_path):
+    broken = tmp_path / "broken"
+    broken.write_text("this: [is not, a kubeconfig")
+    assert_one_clear_error(run_suite("--kubeconfig", str(broken)), "kubeconfig", str(broken))
+
+
+def test_unknown_context(tmp_path):
+    kubeconfig = write_kubeconfig(tmp_path / "config", "https://127.0.0.1:1")
+    assert_one_clear_error(
+        run_suite("--kubeconfig", str(kubeconfig), "--context", "nope"), "context 'nope' is not in kubeconfig", "test"
+    )
+
+
+def test_unreachable_server(tmp_path):
+    kubeconfig = write_kubeconfig(tmp_path / "config", "https://127.0.0.1:1")
+    assert_one_clear_error(run_suite("--kubeconfig", str(kubeconfig)), "cannot reach server https://127.0.0.1:1")
+
+
+@pytest.mark.parametrize(
+    "args, expected",
+    [
+        (["--timeout-scale", "0"], "--timeout-scale must be a positive number"),
+        (["--timeout-scale", "soon"], "--timeout-scale"),
+        (["--storage-mode", "magic"], "--storage-mode"),
+        (["--storage-mode", "static", "--storage-class", "standard"], "--storage-class applies to"),
+        (["--dns-server", "127.0.0.1:notaport"], "--dns-server must be HOST:PORT"),
+    ],
+)
+def test_invalid_option_values(args, expected):
+    assert_one_clear_error(run_suite(*args), expected)
+
+
+def test_help_and_collect_only_need_no_cluster(tmp_path):
+    absent = str(tmp_path / "absent")
+    help_text = run_suite("--help", "--kubeconfig", absent)
+    assert help_text.returncode == 0 and "--kubeconfig" in help_text.stdout and "--timeout-scale" in help_text.stdout
+    collected = run_suite("--collect-only", "-q", "--kubeconfig", absent)
+    assert collected.returncode == 0, collected.stdout + collected.stderr
