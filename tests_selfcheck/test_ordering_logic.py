@@ -1,0 +1,82 @@
+"""The ordering rules read off a pod timeline (fixtures/ordering.py), on hand-made timelines: each rule must
+flag the broken orders a bad controller would produce, and accept the good ones."""
+
+from datetime import datetime, timezone
+
+from fixtures.ordering import creation_order_violations, replacement_order, scale_down_violations
+from fixtures.timeline import PodState
+
+T0 = datetime(2026, 1, 1, 12, 0, 0, tzinfo=timezone.utc)
+
+
+class Timeline:
+    """Builds PodState sequences the way the watch records them."""
+
+    def __init__(self):
+        self.states = []
+
+    def add(self, name, phase="Pending", ready=False, terminating=False, event="MODIFIED", uid=None):
+        seq = len(self.states) + 1
+        self.states.append(PodState(
+            seq=seq, at=T0.replace(second=seq % 60), event=event, name=name, uid=uid or f"uid-{name}", phase=phase,
+            ready=ready, terminating=terminating, node="n1", ip="10.0.0.1", hostname=name, subdomain="kubia",
+            claims=(f"data-{name}",),
+        ))
+        return self
+
+    def created(self, name, **kw):
+        return self.add(name, event="ADDED", **kw)
+
+    def ready(self, name):
+        return self.add(name, phase="Running", ready=True)
+
+    def terminating(self, name):
+        return self.add(name, phase="Running", ready=True, terminating=True)
+
+    def deleted(self, name):
+        return self.add(name, phase="Running", ready=True, terminating=True, event="DELETED")
+
+
+def test_ordered_creation_is_accepted():
+    t = Timeline().created("kubia-0").ready("kubia-0").created("kubia-1").ready("kubia-1").created("kubia-2")
+    assert creation_order_violations(t.states) == []
+
+
+def test_creation_before_predecessor_ready_is_flagged_with_times():
+    t = Timeline().created("kubia-0").created("kubia-1").ready("kubia-0")
+    (violation,) = creation_order_violations(t.states)
+    assert violation.startswith("kubia-1 created at 12:00:02.000 (#2) while kubia-0 was Pending not Ready")
+    assert "it became Running and Ready at 12:00:03.000" in violation
+
+
+def test_creation_without_predecessor_is_flagged():
+    t = Timeline().created("kubia-1")
+    (violation,) = creation_order_violations(t.states)
+    assert "kubia-0 did not exist" in violation
+
+
+def test_predecessor_that_became_unready_counts_as_not_ready():
+    t = Timeline().created("kubia-0").ready("kubia-0").add("kubia-0", phase="Running").created("kubia-1")
+    assert len(creation_order_violations(t.states)) == 1
+
+
+def test_one_at_a_time_scale_down_from_the_top_is_accepted():
+    t = Timeline().terminating("kubia-2").deleted("kubia-2").terminating("kubia-1").deleted("kubia-1")
+    assert scale_down_violations(t.states) == []
+
+
+def test_overlapping_terminations_are_flagged():
+    t = Timeline().terminating("kubia-2").terminating("kubia-1").deleted("kubia-2").deleted("kubia-1")
+    (violation,) = scale_down_violations(t.states)
+    assert "kubia-1 started terminating" in violation and "while kubia-2 was still present" in violation
+
+
+def test_lowest_ordinal_first_is_flagged():
+    t = Timeline().terminating("kubia-1").deleted("kubia-1").terminating("kubia-2").deleted("kubia-2")
+    assert any("highest ordinal must go first" in v for v in scale_down_violations(t.states))
+
+
+def test_replacement_order_follows_first_termination_of_each_incarnation():
+    t = (Timeline().terminating("kubia-2").deleted("kubia-2").created("kubia-2", uid="new-2")
+         .terminating("kubia-1").deleted("kubia-1"))
+    assert replacement_order(t.states) == ["kubia-2", "kubia-1"]
