@@ -3,7 +3,12 @@ flag the broken orders a bad controller would produce, and accept the good ones.
 
 from datetime import datetime, timezone
 
-from fixtures.ordering import creation_order_violations, replacement_order, scale_down_violations
+from fixtures.ordering import (
+    creation_order_violations,
+    identity_violations,
+    replacement_order,
+    scale_down_violations,
+)
 from fixtures.timeline import PodState
 
 T0 = datetime(2026, 1, 1, 12, 0, 0, tzinfo=timezone.utc)
@@ -80,3 +85,20 @@ def test_replacement_order_follows_first_termination_of_each_incarnation():
     t = (Timeline().terminating("kubia-2").deleted("kubia-2").created("kubia-2", uid="new-2")
          .terminating("kubia-1").deleted("kubia-1"))
     assert replacement_order(t.states) == ["kubia-2", "kubia-1"]
+
+
+def test_one_incarnation_after_another_is_accepted():
+    t = Timeline().created("kubia-1").deleted("kubia-1").created("kubia-1", uid="new-1")
+    assert identity_violations(t.states) == []
+
+
+def test_two_incarnations_at_once_are_flagged():
+    t = Timeline().created("kubia-1").created("kubia-1", uid="new-1")
+    (violation,) = identity_violations(t.states)
+    assert "while uid uid-kubi still existed" in violation
+
+
+def test_an_incarnation_with_another_claim_is_flagged():
+    t = Timeline().created("kubia-1")
+    t.states[-1] = t.states[-1].__class__(**{**t.states[-1].__dict__, "claims": ("data-kubia-2",)})
+    assert any("mounts ['data-kubia-2']" in v for v in identity_violations(t.states))

@@ -1,0 +1,33 @@
+"""Pod-kill churn: while random kubia pods are deleted over and over, no identity ever exists twice at once and
+every incarnation of kubia-N mounts data-kubia-N."""
+
+import random
+import time
+
+from fixtures.ordering import identity_violations
+
+REPLICAS = 3
+
+
+def test_pod_kill_churn_never_runs_an_identity_twice(kubia, timeouts):
+    kubia.deploy_ready(REPLICAS)
+    seed = time.time_ns()
+    chooser = random.Random(seed)
+    kills = []
+
+    deadline = time.monotonic() + timeouts.churn
+    while time.monotonic() < deadline:
+        live = {n: p for n, p in kubia.pods().items() if not p.metadata.deletion_timestamp}
+        victim = chooser.choice(sorted(live))
+        kubia.delete_pod(victim)
+        kills.append(victim)
+        old_uid = live[victim].metadata.uid
+        kubia.wait_pods(
+            lambda pods: victim in pods and pods[victim].metadata.uid != old_uid,
+            f"churn: {victim} to be recreated after kill #{len(kills)} (seed {seed})",
+        )
+    kubia.wait_ready(REPLICAS)
+
+    violations = identity_violations(kubia.timeline.states)
+    assert not violations, f"at most one pod per identity broken under churn (seed {seed}, kills {kills}): " + "; ".join(violations)
+    assert len(kills) >= REPLICAS, f"churn: only {len(kills)} kills in {timeouts.churn:.0f} s, too few to mean anything"
