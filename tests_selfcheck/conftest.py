@@ -32,3 +32,7 @@ def suite_command(*args: str) -> list[str]:
 
 def run_suite_to_end(*args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
     return subprocess.run(suite_command(*args), cwd=REPO, capture_output=True, text=True, timeout=timeout)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "defects: breaks the whole local cluster on purpose; run alone, without xdist")

@@ -5,6 +5,7 @@ Each case runs the real suite in a subprocess, as a user would, against a kubeco
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -91,3 +92,53 @@ def test_help_and_collect_only_need_no_cluster(tmp_path):
     assert help_text.returncode == 0 and "--kubeconfig" in help_text.stdout and "--timeout-scale" in help_text.stdout
     collected = run_suite("--collect-only", "-q", "--kubeconfig", absent)
     assert collected.returncode == 0, collected.stdout + collected.stderr
+
+
+# -- against the embedded local cluster ----------------------------------------------------------------------------
+
+
+def local_suite(*args):
+    return run_suite("--dns-server", os.environ.get("KUBIA_DNS_SERVER", ""), *args)
+
+
+def test_unreachable_dns_server(local_cluster):
+    assert_one_clear_error(local_suite("--dns-server", "127.0.0.1:9"), "--dns-server 127.0.0.1:9", "did not answer")
+
+
+def test_missing_storage_class(local_cluster):
+    assert_one_clear_error(local_suite("--storage-class", "gold"), "StorageClass 'gold' does not exist", "standard")
+
+
+def test_disruptive_tests_on_a_context_that_is_not_allowed(local_cluster):
+    assert_one_clear_error(
+        local_suite("-m", "disruptive", "--disruptive-contexts", "kind-*"),
+        "disruptive tests were selected but are not allowed", "kwok-kubia-local", "--allow-disruption",
+    )
+
+
+@pytest.fixture
+def forbidden_kubeconfig(local_cluster, tmp_path):
+    """A kubeconfig for a ServiceAccount that RBAC grants nothing."""
+    core = local_cluster.core
+    account = core.create_namespaced_service_account(
+        "default", {"metadata": {"generateName": "kubia-selfcheck-nobody-"}}
+    ).metadata.name
+    try:
+        token = core.create_namespaced_service_account_token(account, "default", {"spec": {}}).status.token
+        config = local_cluster.api_client.configuration
+        path = tmp_path / "forbidden"
+        path.write_text(
+            "apiVersion: v1\nkind: Config\n"
+            f"clusters: [{{name: c, cluster: {{server: '{config.host}', certificate-authority: '{config.ssl_ca_cert}'}}}}]\n"
+            f"users: [{{name: nobody, user: {{token: '{token}'}}}}]\n"
+            "contexts: [{name: nobody, context: {cluster: c, user: nobody}}]\ncurrent-context: nobody\n"
+        )
+        yield path
+    finally:
+        core.delete_namespaced_service_account(account, "default")
+
+
+def test_rbac_forbidden(forbidden_kubeconfig):
+    assert_one_clear_error(
+        local_suite("--kubeconfig", str(forbidden_kubeconfig)), "RBAC forbids context 'nobody' to create namespaces"
+    )

@@ -1,0 +1,34 @@
+"""What the defect programs share: a client from KUBECONFIG, and an endless watch of the suite's objects."""
+
+from __future__ import annotations
+
+import signal
+import sys
+from typing import Any, Callable, Iterator
+
+from kubernetes import client, config, watch
+
+from fixtures.namespaces import SUITE_SELECTOR
+
+
+def api_client() -> client.ApiClient:
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    return config.new_client_from_config()
+
+
+def suite_namespace(core: client.CoreV1Api, name: str, cache: dict[str, bool]) -> bool:
+    """Defects only touch the suite's namespaces, never anything else on the cluster."""
+    if name not in cache:
+        cache[name] = name in {n.metadata.name for n in core.list_namespace(label_selector=SUITE_SELECTOR).items}
+    return cache[name]
+
+
+def events(list_call: Callable[..., Any], **kwargs: Any) -> Iterator[tuple[str, Any]]:
+    """(type, object) forever, resuming the watch whenever it ends."""
+    while True:
+        for event in watch.Watch().stream(list_call, timeout_seconds=30, **kwargs):
+            yield event["type"], event["object"]
+
+
+def log(message: str) -> None:
+    print(message, flush=True)

@@ -1,0 +1,27 @@
+"""Defect: a rogue force-deleter. Any pod on a node that is not Ready is force-deleted at once (grace period 0),
+so its replacement may start while the old one still runs. The at-most-one check must catch it."""
+
+from kubernetes import client
+
+from _common import api_client, events, log, suite_namespace
+
+
+def node_ready(core: client.CoreV1Api, name: str) -> bool:
+    node = core.read_node(name)
+    return any(c.type == "Ready" and c.status == "True" for c in node.status.conditions or [])
+
+
+def main() -> None:
+    api = api_client()
+    core, known = client.CoreV1Api(api), {}
+    for kind, pod in events(core.list_pod_for_all_namespaces):
+        namespace = pod.metadata.namespace
+        if kind == "DELETED" or not pod.spec.node_name or not suite_namespace(core, namespace, known):
+            continue
+        if not node_ready(core, pod.spec.node_name):
+            core.delete_namespaced_pod(pod.metadata.name, namespace, grace_period_seconds=0)
+            log(f"force-deleted {namespace}/{pod.metadata.name} on {pod.spec.node_name}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,193 @@
+"""Broken clusters must fail the right checks. Each defect breaks one guarantee of the embedded local cluster, by
+a small program against the apiserver or a component change. For each, the checks that guard the guarantee run
+twice: on the healthy cluster they pass, with the defect they FAIL with a message naming the guarantee.
+
+These change the whole cluster, so they run alone (marker `defects`, no xdist), after the other self-checks.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import xml.etree.ElementTree as ElementTree
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, ContextManager, Iterator
+
+import pytest
+from kubernetes import watch
+
+from conftest import REPO, run_suite_to_end
+
+pytestmark = pytest.mark.defects
+
+DEFECTS_DIR = Path(__file__).resolve().parent / "defects"
+STATE = Path(os.environ.get("KUBECONFIG", "/nonexistent")).parent
+"""The local cluster's state folder (scripts/local-cluster): its kubeconfig lives there."""
+KWOK_CLUSTER = STATE / "kwok" / "clusters" / "kubia-local"
+COMPONENT_TIMEOUT = 60
+
+
+@contextlib.contextmanager
+def program(name: str) -> Iterator[None]:
+    """Runs defects/<name>.py for the duration, and makes sure it is gone afterwards."""
+    log = open(STATE / "logs" / f"defect-{name}.log", "w")
+    process = subprocess.Popen([sys.executable, str(DEFECTS_DIR / f"{name}.py")], stdout=log, stderr=log)
+    try:
+        yield
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=COMPONENT_TIMEOUT)
+        log.close()
+
+
+def replace_process(pid_file: Path, command: list[str], log_name: str) -> None:
+    """Stops the process in pid_file and starts command in its place, pid_file updated (so `down` still stops it)."""
+    with contextlib.suppress(ProcessLookupError, ValueError, FileNotFoundError):
+        pid = int(pid_file.read_text())
+        os.kill(pid, signal.SIGTERM)
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, 0)
+        while Path(f"/proc/{pid}").exists() and "zombie" not in Path(f"/proc/{pid}/status").read_text():
+            os.sched_yield()
+    with open(STATE / "logs" / log_name, "a") as log:
+        process = subprocess.Popen(command, stdout=log, stderr=log, start_new_session=True)
+    pid_file.write_text(str(process.pid))
+
+
+def command_line(pid_file: Path) -> list[str]:
+    return Path(f"/proc/{int(pid_file.read_text())}/cmdline").read_text().split("\0")[:-1]
+
+
+def lease_holder(cluster) -> str:
+    from kubernetes import client
+
+    lease = client.CoordinationV1Api(cluster.api_client).read_namespaced_lease("kube-controller-manager", "kube-system")
+    return lease.spec.holder_identity
+
+
+@contextlib.contextmanager
+def without_statefulset_controller(cluster) -> Iterator[None]:
+    """kube-controller-manager restarted with --controllers=*,-statefulset-controller, then restored."""
+    pid_file = KWOK_CLUSTER / "pids" / "kube-controller-manager.pid"
+    original = command_line(pid_file)
+    holder = lease_holder(cluster)
+    replace_process(pid_file, [*original, "--controllers=*,-statefulset-controller", "--leader-elect=false"],
+                    "kube-controller-manager-defect.log")
+    try:
+        yield
+    finally:
+        replace_process(pid_file, original, "kube-controller-manager.log")
+        from kubernetes import client
+
+        stream = watch.Watch()
+        for event in stream.stream(client.CoordinationV1Api(cluster.api_client).list_namespaced_lease, "kube-system",
+                                   field_selector="metadata.name=kube-controller-manager",
+                                   timeout_seconds=COMPONENT_TIMEOUT):
+            if event["object"].spec.holder_identity != holder:
+                stream.stop()
+
+
+@contextlib.contextmanager
+def coredns_answering_servfail(tmp_path: Path) -> Iterator[None]:
+    """CoreDNS replaced, on the same address, by one whose cluster zone answers SERVFAIL: up, but broken."""
+    port = os.environ["KUBIA_DNS_SERVER"].rsplit(":", 1)[1]
+    broken = tmp_path / "Corefile.servfail"
+    broken.write_text(f".:{port} {{\n  bind 127.0.0.1\n  template ANY ANY cluster.local {{\n    rcode SERVFAIL\n  }}\n}}\n")
+    pid_file = STATE / "pids" / "coredns"
+    original = command_line(pid_file)
+    replace_process(pid_file, [original[0], "-conf", str(broken)], "coredns-defect.log")
+    try:
+        yield
+    finally:
+        replace_process(pid_file, original, "coredns.log")
+
+
+@dataclass
+class Defect:
+    name: str
+    guarantee: str
+    """What every expected failure message must say."""
+    checks: list[str]
+    """Conformance tests (node ids) that must pass when healthy and fail with the defect."""
+    apply: Callable[[object, Path], ContextManager[None]] = field(repr=False)
+
+
+DEFECTS = [
+    Defect(
+        "cluster DNS down (its cluster zone answers SERVFAIL)",
+        "peer discovery",
+        ["tests_conformance/test_dns.py::test_srv_lists_exactly_the_ready_pods",
+         "tests_conformance/test_dns.py::test_each_pod_a_record_is_its_pod_ip"],
+        lambda cluster, tmp: coredns_answering_servfail(tmp),
+    ),
+    Defect(
+        "naive StatefulSet controller (all pods at once, kube-controller-manager's own switched off)",
+        "ordered creation",
+        ["tests_conformance/test_ordered_creation.py::test_each_pod_is_created_after_its_predecessor_is_running_and_ready"],
+        lambda cluster, tmp: _both(without_statefulset_controller(cluster), program("naive_statefulset_controller")),
+    ),
+    Defect(
+        "rogue claim cleaner (deletes claims of removed ordinals)",
+        "claim retention",
+        ["tests_conformance/test_claim_retention.py::test_claims_survive_scale_down_and_are_reattached_on_scale_up"],
+        lambda cluster, tmp: program("claim_cleaner"),
+    ),
+    Defect(
+        "rogue force-deleter (force-deletes pods on unready nodes at once)",
+        "at most one",
+        ["tests_conformance/test_node_loss.py::test_pod_on_a_lost_node_is_replaced_only_after_force_delete"],
+        lambda cluster, tmp: program("force_deleter"),
+    ),
+    Defect(
+        "hostname stripper (recreates pods without hostname and subdomain)",
+        "stable identity|peer discovery",
+        ["tests_conformance/test_stable_identity.py::test_deleted_pod_comes_back_with_the_same_name_and_hostname",
+         "tests_conformance/test_dns.py::test_each_pod_a_record_is_its_pod_ip"],
+        lambda cluster, tmp: program("hostname_stripper"),
+    ),
+]
+
+
+@contextlib.contextmanager
+def _both(first: ContextManager[None], second: ContextManager[None]) -> Iterator[None]:
+    with first, second:
+        yield
+
+
+def outcomes(junit: Path) -> dict[str, str]:
+    """Test name -> "passed", "skipped", or the failure message, from a JUnit file."""
+    results = {}
+    for case in ElementTree.parse(junit).iter("testcase"):
+        problem = case.find("failure") if case.find("failure") is not None else case.find("error")
+        if problem is not None:
+            results[case.get("name")] = problem.get("message", "")
+        else:
+            results[case.get("name")] = "skipped" if case.find("skipped") is not None else "passed"
+    return results
+
+
+@pytest.mark.parametrize("defect", DEFECTS, ids=[d.name.split(" (")[0] for d in DEFECTS])
+def test_defect_fails_the_checks_that_guard_it(defect, local_cluster, tmp_path):
+    names = [check.split("::")[1] for check in defect.checks]
+
+    run_suite_to_end(*defect.checks, "--junitxml", str(tmp_path / "healthy.xml"))
+    healthy = outcomes(tmp_path / "healthy.xml")
+    assert healthy == {name: "passed" for name in names}, f"on the healthy cluster: {healthy}"
+
+    with defect.apply(local_cluster, tmp_path):
+        run_suite_to_end(*defect.checks, "--junitxml", str(tmp_path / "broken.xml"))
+    broken = outcomes(tmp_path / "broken.xml")
+
+    print(f"\ndefect: {defect.name}")
+    for name in names:
+        print(f"  {name}: healthy passed; with the defect: {broken.get(name, 'did not run')[:300]}")
+    for name in names:
+        message = broken.get(name, "did not run")
+        assert message not in ("passed", "skipped", "did not run"), f"{defect.name}: {name} {message} with the defect"
+        assert any(phrase in message for phrase in defect.guarantee.split("|")), (
+            f"{defect.name}: {name} failed without naming the guarantee ({defect.guarantee}): {message}"
+        )

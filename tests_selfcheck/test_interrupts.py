@@ -1,0 +1,92 @@
+"""A run that fails or is interrupted (Ctrl-C) leaves nothing behind: no namespace, no volume, no stopped node,
+no out-of-service taint, no suite annotation. Interrupts land mid-deploy, mid-hold and mid-node-loss, each
+detected by watching the cluster, not by timing."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+
+import pytest
+from kubernetes import watch
+
+from conftest import REPO, run_suite_to_end, suite_command
+from fixtures.namespaces import SUITE_SELECTOR, suite_namespaces
+from fixtures.nodes import OUT_OF_SERVICE, STOPPED_BY, node_ready
+from fixtures.readiness import HELD, READINESS_LABEL
+from fixtures.waiting import watch_until
+
+NODE_LOSS = "tests_conformance/test_node_loss.py::test_pod_on_a_lost_node_is_replaced_only_after_force_delete"
+HOLD = "tests_conformance/test_ordered_creation.py::test_an_unready_pod_holds_back_its_successor_until_it_is_ready"
+DEPLOY = "tests_conformance/test_smoke.py::test_kubia_deploys_with_one_bound_claim_per_pod"
+POINT_TIMEOUT = 120
+VOLUME_GONE_TIMEOUT = 60
+
+
+def assert_nothing_left(cluster):
+    nodes = cluster.core.list_node().items
+    broken = [
+        f"{n.metadata.name} Ready={node_ready(n)}"
+        f"{' annotated ' + STOPPED_BY if STOPPED_BY in (n.metadata.annotations or {}) else ''}"
+        f"{' tainted out-of-service' if any(t.key == OUT_OF_SERVICE.key for t in n.spec.taints or []) else ''}"
+        for n in nodes
+        if node_ready(n) != "True" or STOPPED_BY in (n.metadata.annotations or {})
+        or any(t.key == OUT_OF_SERVICE.key for t in n.spec.taints or [])
+    ]
+    assert not broken, f"nodes left disrupted: {broken}"
+    assert not suite_namespaces(cluster), f"namespaces left behind: {suite_namespaces(cluster)}"
+    # A volume is deleted with its test but stays until its claim is gone (pv-protection): give it that time.
+    watch_until(
+        cluster.core.list_persistent_volume, lambda volumes: not volumes or None, timeout=VOLUME_GONE_TIMEOUT,
+        what="the suite's volumes to be removed", label_selector=SUITE_SELECTOR,
+    )
+
+
+def node_stopped(cluster):
+    return cluster.core.list_node, {}, lambda node: STOPPED_BY in (node.metadata.annotations or {})
+
+
+def pod_held(cluster):
+    return (cluster.core.list_pod_for_all_namespaces, {"label_selector": f"{READINESS_LABEL}={HELD}"},
+            lambda pod: True)
+
+
+def kubia_pod_created(cluster):
+    return cluster.core.list_pod_for_all_namespaces, {"label_selector": "app=kubia"}, lambda pod: True
+
+
+@pytest.mark.parametrize(
+    "test, point",
+    [(DEPLOY, kubia_pod_created), (HOLD, pod_held), (NODE_LOSS, node_stopped)],
+    ids=["mid-deploy", "mid-hold", "mid-node-loss"],
+)
+def test_an_interrupted_run_leaves_nothing_behind(local_cluster, test, point, tmp_path):
+    run = subprocess.Popen(suite_command(test, "--storage-mode", "static"), cwd=REPO,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        list_call, kwargs, reached = point(local_cluster)
+        stream = watch.Watch()
+        for event in stream.stream(list_call, timeout_seconds=POINT_TIMEOUT, **kwargs):
+            if event["type"] != "DELETED" and reached(event["object"]):
+                stream.stop()
+                break
+        else:
+            raise AssertionError(f"the run never reached the point of interruption ({point.__name__})")
+        run.send_signal(signal.SIGINT)
+        output, _ = run.communicate(timeout=300)
+    finally:
+        if run.poll() is None:
+            run.kill()
+    assert "KeyboardInterrupt" in output, f"the run was not interrupted:\n{output[-3000:]}"
+    assert_nothing_left(local_cluster)
+
+
+def test_a_failing_node_loss_scenario_restores_the_node(local_cluster):
+    # A tenth of every timeout: the node is stopped, then the wait for NotReady (16 s here) gives up first.
+    result = run_suite_to_end(NODE_LOSS, "--timeout-scale", "0.1")
+
+    output = result.stdout + result.stderr
+    assert result.returncode == 1 and "stopped (" in output, (
+        f"expected the scenario to stop a node and then fail:\n{output[-3000:]}"
+    )
+    assert_nothing_left(local_cluster)
