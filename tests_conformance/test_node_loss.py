@@ -3,6 +3,7 @@ only after a force delete or the out-of-service taint; the replacement keeps ide
 """
 
 import pytest
+from kubernetes.client.exceptions import ApiException
 
 from fixtures.kubia import is_ready
 from fixtures.ordering import identity_violations
@@ -35,11 +36,24 @@ def lose_node_of_victim(kubia, node_outage):
     outage.stop()
     outage.wait_condition(ready=False)
     kubia.wait_pods(
-        lambda p: VICTIM in p and not is_ready(p[VICTIM]),
+        lambda p: VICTIM not in p or p[VICTIM].metadata.uid != old.metadata.uid or not is_ready(p[VICTIM]),
         f"node loss: {VICTIM} to report Ready False or Unknown after its node {outage.node} was lost",
     )
+    assert_still_there(kubia, old, outage)
     outage.note(f"{VICTIM} reported not Ready")
     return old, outage
+
+
+def assert_still_there(kubia, old, outage):
+    """At most one: until the test says so, the pod on the lost node must stay, and nothing may replace it."""
+    states = kubia.timeline.states
+    gone = next((s for s in states if s.uid == old.metadata.uid and s.event == "DELETED"), None)
+    replacement = next((s for s in creations(states) if s.name == VICTIM and s.uid != old.metadata.uid), None)
+    assert gone is None and replacement is None, (
+        f"at most one (node loss): {VICTIM} (uid {old.metadata.uid[:8]}) on the lost node {outage.node} was "
+        f"{'removed at ' + gone.when if gone else 'still there'} and a replacement was "
+        f"{'created at ' + replacement.when if replacement else 'not created'}, before any delete by the test"
+    )
 
 
 def wait_replacement(kubia, outage, old, cluster, claim_before):
@@ -93,9 +107,17 @@ def test_pod_on_a_lost_node_is_replaced_only_after_force_delete(kubia, node_outa
     old, outage = lose_node_of_victim(kubia, node_outage)
     claim_before = kubia.claims()[CLAIM]
 
-    kubia.delete_pod(VICTIM)
+    try:
+        kubia.delete_pod(VICTIM, uid=old.metadata.uid)
+    except ApiException as error:
+        if error.status not in (404, 409):
+            raise
+        assert_still_there(kubia, old, outage)
     outage.note(f"{VICTIM} deleted normally")
-    kubia.wait_pods(lambda p: VICTIM in p and p[VICTIM].metadata.deletion_timestamp, f"{VICTIM} to be Terminating")
+    kubia.wait_pods(
+        lambda p: VICTIM not in p or p[VICTIM].metadata.uid != old.metadata.uid or p[VICTIM].metadata.deletion_timestamp,
+        f"{VICTIM} to be Terminating",
+    )
     window = kubia.timeline.hold(timeouts.hold)
     outage.note(f"hold of {timeouts.hold:.0f} s over")
 
