@@ -7,6 +7,7 @@ from kubernetes.client.exceptions import ApiException
 
 from fixtures.kubia import is_ready
 from fixtures.ordering import identity_violations
+from fixtures.retry import api
 from fixtures.timeline import creations
 
 pytestmark = [pytest.mark.disruptive, pytest.mark.slow]
@@ -19,7 +20,7 @@ VOLUME_AFFINITY_PHRASES = ("volume node affinity conflict", "didn't match Persis
 
 def pinned_node(cluster, claim):
     """The node the claim's volume is pinned to (local-path, local volumes), or None when it can move."""
-    volume = cluster.core.read_persistent_volume(claim.spec.volume_name)
+    volume = api(cluster.core.read_persistent_volume, claim.spec.volume_name)
     affinity = volume.spec.node_affinity
     for term in (affinity.required.node_selector_terms if affinity and affinity.required else []):
         for expression in term.match_expressions or []:

@@ -35,4 +35,6 @@ def run_suite_to_end(*args: str, timeout: float = 600) -> subprocess.CompletedPr
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "defects: breaks the whole local cluster on purpose; run alone, without xdist")
+    config.addinivalue_line(
+        "markers", "whole_cluster: breaks or inspects the whole local cluster; run alone, without xdist, after the rest"
+    )

@@ -142,3 +142,25 @@ def test_rbac_forbidden(forbidden_kubeconfig):
     assert_one_clear_error(
         local_suite("--kubeconfig", str(forbidden_kubeconfig)), "RBAC forbids context 'nobody' to create namespaces"
     )
+
+
+@pytest.fixture
+def no_default_storage_class(local_cluster):
+    """The local cluster's default StorageClass made an ordinary one for the duration."""
+    annotation = "storageclass.kubernetes.io/is-default-class"
+    storage = local_cluster.storage
+    defaults = [sc.metadata.name for sc in storage.list_storage_class().items
+                if (sc.metadata.annotations or {}).get(annotation) == "true"]
+    for name in defaults:
+        storage.patch_storage_class(name, {"metadata": {"annotations": {annotation: "false"}}})
+    try:
+        yield
+    finally:
+        for name in defaults:
+            storage.patch_storage_class(name, {"metadata": {"annotations": {annotation: "true"}}})
+
+
+@pytest.mark.whole_cluster
+@pytest.mark.usefixtures("no_default_storage_class")
+def test_no_storage_class_and_no_static_mode(local_cluster):
+    assert_one_clear_error(local_suite(), "no default StorageClass", "--storage-mode static")

@@ -2,7 +2,7 @@
 a small program against the apiserver or a component change. For each, the checks that guard the guarantee run
 twice: on the healthy cluster they pass, with the defect they FAIL with a message naming the guarantee.
 
-These change the whole cluster, so they run alone (marker `defects`, no xdist), after the other self-checks.
+These change the whole cluster, so they run alone (marker `whole_cluster`, no xdist), after the other self-checks.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from kubernetes import watch
 
 from conftest import REPO, run_suite_to_end
 
-pytestmark = pytest.mark.defects
+pytestmark = pytest.mark.whole_cluster
 
 DEFECTS_DIR = Path(__file__).resolve().parent / "defects"
 STATE = Path(os.environ.get("KUBECONFIG", "/nonexistent")).parent

@@ -16,6 +16,8 @@ from fixtures.nodes import OUT_OF_SERVICE, STOPPED_BY, node_ready
 from fixtures.readiness import HELD, READINESS_LABEL
 from fixtures.waiting import watch_until
 
+pytestmark = pytest.mark.whole_cluster
+
 NODE_LOSS = "tests_conformance/test_node_loss.py::test_pod_on_a_lost_node_is_replaced_only_after_force_delete"
 HOLD = "tests_conformance/test_ordered_creation.py::test_an_unready_pod_holds_back_its_successor_until_it_is_ready"
 DEPLOY = "tests_conformance/test_smoke.py::test_kubia_deploys_with_one_bound_claim_per_pod"
