@@ -1,7 +1,7 @@
 """Parallel pod management: pods are created without waiting for their predecessors to be Ready."""
 
 from fixtures.kubia import describe_pods
-from fixtures.ordering import creation_order_violations
+from fixtures.timeline import creations, latest_before
 
 
 def test_pods_are_created_while_their_predecessors_are_not_ready(kubia, timeouts):
@@ -17,11 +17,13 @@ def test_pods_are_created_while_their_predecessors_are_not_ready(kubia, timeouts
         describe=describe_pods,
     )
 
-    unordered = creation_order_violations(kubia.timeline.since(mark))
-    created_early = {line.split()[0] for line in unordered}
-    assert created_early >= {"kubia-1", "kubia-2"}, (
-        "parallel pod management: expected kubia-1 and kubia-2 to be created before their predecessors were "
-        f"Ready; only these were: {unordered or 'none'}"
-    )
+    states = kubia.timeline.states
+    for created in creations(kubia.timeline.since(mark)):
+        predecessor = f"kubia-{int(created.name.rsplit('-', 1)[1]) - 1}"
+        before = latest_before(states, predecessor, created.seq)
+        assert before is None or not before.running_and_ready, (
+            f"parallel pod management: {created.name} was created at {created.when} only after {predecessor} was "
+            "Running and Ready, as if OrderedReady"
+        )
     kubia.release("kubia-0")
     kubia.wait_ready(3)
