@@ -9,6 +9,7 @@ it is always safe; the number of faults is bounded.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import random
 import ssl
@@ -44,7 +45,8 @@ class FaultProxy:
             self._server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
             self.port = self._server.sockets[0].getsockname()[1]
             ready.set()
-            await self._server.serve_forever()
+            with contextlib.suppress(asyncio.CancelledError):  # stop() closes the server: the normal way out
+                await self._server.serve_forever()
 
         self._thread = threading.Thread(target=lambda: self._loop.run_until_complete(serve()), daemon=True)
         self._thread.start()
