@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Callable, ContextManager, Iterator
 
 import pytest
-from kubernetes import watch
+from kubernetes import client, watch
 
 from conftest import REPO, run_suite_to_end
 
@@ -63,8 +63,6 @@ def command_line(pid_file: Path) -> list[str]:
 
 
 def lease_holder(cluster) -> str:
-    from kubernetes import client
-
     lease = client.CoordinationV1Api(cluster.api_client).read_namespaced_lease("kube-controller-manager", "kube-system")
     return lease.spec.holder_identity
 
@@ -81,8 +79,6 @@ def without_statefulset_controller(cluster) -> Iterator[None]:
         yield
     finally:
         replace_process(pid_file, original, "kube-controller-manager.log")
-        from kubernetes import client
-
         stream = watch.Watch()
         for event in stream.stream(client.CoordinationV1Api(cluster.api_client).list_namespaced_lease, "kube-system",
                                    field_selector="metadata.name=kube-controller-manager",
