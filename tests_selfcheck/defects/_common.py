@@ -16,18 +16,20 @@ def api_client() -> client.ApiClient:
     return config.new_client_from_config()
 
 
-def suite_namespace(core: client.CoreV1Api, name: str, cache: dict[str, bool]) -> bool:
-    """Defects only touch the suite's namespaces, never anything else on the cluster."""
-    if name not in cache:
-        cache[name] = name in {n.metadata.name for n in core.list_namespace(label_selector=SUITE_SELECTOR).items}
-    return cache[name]
+def suite_events(core: client.CoreV1Api, list_call: Callable[..., Any], **kwargs: Any) -> Iterator[tuple[str, Any]]:
+    """(type, object) of the objects in the suite's namespaces, forever, resuming the watch whenever it ends.
 
-
-def events(list_call: Callable[..., Any], **kwargs: Any) -> Iterator[tuple[str, Any]]:
-    """(type, object) forever, resuming the watch whenever it ends."""
+    Defects only touch the suite's namespaces, never anything else on the cluster. DELETED events are left out:
+    no defect acts on them."""
+    suite: dict[str, bool] = {}
     while True:
         for event in watch.Watch().stream(list_call, timeout_seconds=30, **kwargs):
-            yield event["type"], event["object"]
+            namespace = event["object"].metadata.namespace
+            if namespace not in suite:
+                names = {n.metadata.name for n in core.list_namespace(label_selector=SUITE_SELECTOR).items}
+                suite[namespace] = namespace in names
+            if event["type"] != "DELETED" and suite[namespace]:
+                yield event["type"], event["object"]
 
 
 def log(message: str) -> None:

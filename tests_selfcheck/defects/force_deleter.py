@@ -3,7 +3,7 @@ so its replacement may start while the old one still runs. The at-most-one check
 
 from kubernetes import client
 
-from _common import api_client, events, log, suite_namespace
+from _common import api_client, log, suite_events
 
 
 def node_ready(core: client.CoreV1Api, name: str) -> bool:
@@ -13,12 +13,10 @@ def node_ready(core: client.CoreV1Api, name: str) -> bool:
 
 def main() -> None:
     api = api_client()
-    core, known = client.CoreV1Api(api), {}
-    for kind, pod in events(core.list_pod_for_all_namespaces):
+    core = client.CoreV1Api(api)
+    for _, pod in suite_events(core, core.list_pod_for_all_namespaces):
         namespace = pod.metadata.namespace
-        if kind == "DELETED" or not pod.spec.node_name or not suite_namespace(core, namespace, known):
-            continue
-        if not node_ready(core, pod.spec.node_name):
+        if pod.spec.node_name and not node_ready(core, pod.spec.node_name):
             core.delete_namespaced_pod(pod.metadata.name, namespace, grace_period_seconds=0)
             log(f"force-deleted {namespace}/{pod.metadata.name} on {pod.spec.node_name}")
 

@@ -3,17 +3,15 @@ spec.hostname and spec.subdomain. Stable identity and per-pod DNS must catch it.
 
 from kubernetes import client
 
-from _common import api_client, events, log, suite_namespace
+from _common import api_client, log, suite_events
 
 
 def main() -> None:
     api = api_client()
-    core, known = client.CoreV1Api(api), {}
-    for kind, pod in events(core.list_pod_for_all_namespaces, label_selector="app=kubia"):
+    core = client.CoreV1Api(api)
+    for kind, pod in suite_events(core, core.list_pod_for_all_namespaces, label_selector="app=kubia"):
         namespace = pod.metadata.namespace
         if kind != "ADDED" or not pod.spec.hostname or pod.metadata.deletion_timestamp:
-            continue
-        if not suite_namespace(core, namespace, known):
             continue
         copy = client.V1Pod(
             metadata=client.V1ObjectMeta(

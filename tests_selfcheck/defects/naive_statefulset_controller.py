@@ -3,7 +3,7 @@ every pod of a set at once, ignoring OrderedReady. Ordered creation must catch i
 
 from kubernetes import client
 
-from _common import api_client, events, log, suite_namespace
+from _common import api_client, log, suite_events
 
 POD_NAME_LABEL = "statefulset.kubernetes.io/pod-name"
 
@@ -45,11 +45,9 @@ def create(call, namespace, body) -> None:
 
 def main() -> None:
     api = api_client()
-    apps, core, known = client.AppsV1Api(api), client.CoreV1Api(api), {}
-    for kind, sts in events(apps.list_stateful_set_for_all_namespaces):
+    apps, core = client.AppsV1Api(api), client.CoreV1Api(api)
+    for _, sts in suite_events(core, apps.list_stateful_set_for_all_namespaces):
         namespace = sts.metadata.namespace
-        if kind == "DELETED" or not suite_namespace(core, namespace, known):
-            continue
         for ordinal in range(sts.spec.replicas):
             for template in sts.spec.volume_claim_templates or []:
                 create(core.create_namespaced_persistent_volume_claim, namespace, claim_for(sts, template, ordinal))
