@@ -6,10 +6,15 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
+from fixtures.cleanup import main as cleanup
 from fixtures.cluster import Cluster, connect
+from fixtures.namespaces import SUITE_SELECTOR
+from fixtures.nodes import OUT_OF_SERVICE, STOPPED_BY, node_ready
+from fixtures.waiting import WaitTimeout, watch_until
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -20,6 +25,56 @@ def local_cluster() -> Cluster:
     if not os.environ.get("KUBECONFIG") or not os.environ.get("KUBIA_DNS_SERVER"):
         pytest.skip("needs the embedded local cluster: eval \"$(scripts/local-cluster env)\" before running")
     return connect(None, None, 10.0)
+
+
+LEFTOVERS_GONE_TIMEOUT = 180
+"""How long what a finished run deleted may take to go (namespace deletion, then pv-protection)."""
+
+
+def disrupted_nodes(cluster: Cluster) -> list[str]:
+    return [
+        f"{n.metadata.name} Ready={node_ready(n)}"
+        f"{' annotated ' + STOPPED_BY if STOPPED_BY in (n.metadata.annotations or {}) else ''}"
+        f"{' tainted out-of-service' if any(t.key == OUT_OF_SERVICE.key for t in n.spec.taints or []) else ''}"
+        for n in cluster.core.list_node().items
+        if node_ready(n) != "True" or STOPPED_BY in (n.metadata.annotations or {})
+        or any(t.key == OUT_OF_SERVICE.key for t in n.spec.taints or [])
+    ]
+
+
+def why_not_gone(namespace) -> str:
+    """A namespace and what its deletion is waiting for, from its status conditions."""
+    conditions = [f"{c.type}: {c.message}" for c in namespace.status.conditions or [] if c.status == "True"]
+    return f"{namespace.metadata.name} ({namespace.status.phase}{'; ' if conditions else ''}{'; '.join(conditions)})"
+
+
+def assert_nothing_left(cluster: Cluster) -> None:
+    """No node the suite disrupted, and, once what was deleted had time to go, no suite namespace or volume."""
+    broken = disrupted_nodes(cluster)
+    assert not broken, f"nodes left disrupted: {broken}"
+    try:
+        watch_until(
+            cluster.core.list_namespace, lambda objects: not objects or None, timeout=LEFTOVERS_GONE_TIMEOUT,
+            what="the suite's namespaces to be removed", label_selector=SUITE_SELECTOR,
+            describe=lambda objects: ", ".join(why_not_gone(ns) for ns in objects.values()),
+        )
+        watch_until(
+            cluster.core.list_persistent_volume, lambda objects: not objects or None, timeout=LEFTOVERS_GONE_TIMEOUT,
+            what="the suite's volumes to be removed", label_selector=SUITE_SELECTOR,
+        )
+    except WaitTimeout as timeout:
+        raise AssertionError(f"left behind: {timeout}") from None
+
+
+@pytest.fixture
+def left_clean(local_cluster: Cluster) -> Iterator[None]:
+    """A self-check that breaks or inspects the whole cluster leaves it as it found it: checked after the test (an
+    error of that test, with what is left), then cleaned so that the next one starts from a clean cluster."""
+    yield
+    try:
+        assert_nothing_left(local_cluster)
+    finally:
+        cleanup([])
 
 
 def suite_command(*args: str) -> list[str]:

@@ -12,7 +12,7 @@ import pytest
 from conftest import run_suite_to_end
 from faultproxy import FAULTS, proxy_for
 
-pytestmark = pytest.mark.whole_cluster
+pytestmark = [pytest.mark.whole_cluster, pytest.mark.usefixtures("left_clean")]
 
 CHECKS = [
     "tests_conformance/test_smoke.py",

@@ -22,7 +22,7 @@ from kubernetes import client, watch
 
 from conftest import REPO, run_suite_to_end
 
-pytestmark = pytest.mark.whole_cluster
+pytestmark = [pytest.mark.whole_cluster, pytest.mark.usefixtures("left_clean")]
 
 DEFECTS_DIR = Path(__file__).resolve().parent / "defects"
 STATE = Path(os.environ.get("KUBECONFIG", "/nonexistent")).parent

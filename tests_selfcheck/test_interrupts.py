@@ -10,38 +10,16 @@ import subprocess
 import pytest
 from kubernetes import watch
 
-from conftest import REPO, run_suite_to_end, suite_command
-from fixtures.namespaces import SUITE_SELECTOR, suite_namespaces
-from fixtures.nodes import OUT_OF_SERVICE, STOPPED_BY, node_ready
+from conftest import REPO, assert_nothing_left, run_suite_to_end, suite_command
+from fixtures.nodes import STOPPED_BY
 from fixtures.readiness import HELD, READINESS_LABEL
-from fixtures.waiting import watch_until
 
-pytestmark = pytest.mark.whole_cluster
+pytestmark = [pytest.mark.whole_cluster, pytest.mark.usefixtures("left_clean")]
 
 NODE_LOSS = "tests_conformance/test_node_loss.py::test_pod_on_a_lost_node_is_replaced_only_after_force_delete"
 HOLD = "tests_conformance/test_ordered_creation.py::test_an_unready_pod_holds_back_its_successor_until_it_is_ready"
 DEPLOY = "tests_conformance/test_smoke.py::test_kubia_deploys_with_one_bound_claim_per_pod"
 POINT_TIMEOUT = 120
-VOLUME_GONE_TIMEOUT = 60
-
-
-def assert_nothing_left(cluster):
-    nodes = cluster.core.list_node().items
-    broken = [
-        f"{n.metadata.name} Ready={node_ready(n)}"
-        f"{' annotated ' + STOPPED_BY if STOPPED_BY in (n.metadata.annotations or {}) else ''}"
-        f"{' tainted out-of-service' if any(t.key == OUT_OF_SERVICE.key for t in n.spec.taints or []) else ''}"
-        for n in nodes
-        if node_ready(n) != "True" or STOPPED_BY in (n.metadata.annotations or {})
-        or any(t.key == OUT_OF_SERVICE.key for t in n.spec.taints or [])
-    ]
-    assert not broken, f"nodes left disrupted: {broken}"
-    assert not suite_namespaces(cluster), f"namespaces left behind: {suite_namespaces(cluster)}"
-    # A volume is deleted with its test but stays until its claim is gone (pv-protection): give it that time.
-    watch_until(
-        cluster.core.list_persistent_volume, lambda volumes: not volumes or None, timeout=VOLUME_GONE_TIMEOUT,
-        what="the suite's volumes to be removed", label_selector=SUITE_SELECTOR,
-    )
 
 
 def node_stopped(cluster):
