@@ -41,8 +41,10 @@ def kubia_pod_created(cluster):
     ids=["mid-deploy", "mid-hold", "mid-node-loss"],
 )
 def test_an_interrupted_run_leaves_nothing_behind(local_cluster, test, point, tmp_path):
+    # SIGINT as the default: a run started in the background by a shell inherits it ignored, and would not stop.
     run = subprocess.Popen(suite_command(test, "--storage-mode", "static"), cwd=REPO,
-                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                           preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         list_call, kwargs, reached = point(local_cluster)
         stream = watch.Watch()
