@@ -28,7 +28,9 @@ def local_cluster() -> Cluster:
 
 
 LEFTOVERS_GONE_TIMEOUT = 180
-"""How long what a finished run deleted may take to go (namespace deletion, then pv-protection)."""
+"""How long the namespaces of a run that ended under a defect may take to go, once the defect is removed."""
+VOLUME_GONE_TIMEOUT = 60
+"""A volume is deleted with its test but stays until its claim is gone (pv-protection)."""
 
 
 def disrupted_nodes(cluster: Cluster) -> list[str]:
@@ -48,18 +50,19 @@ def why_not_gone(namespace) -> str:
     return f"{namespace.metadata.name} ({namespace.status.phase}{'; ' if conditions else ''}{'; '.join(conditions)})"
 
 
-def assert_nothing_left(cluster: Cluster) -> None:
-    """No node the suite disrupted, and, once what was deleted had time to go, no suite namespace or volume."""
+def assert_nothing_left(cluster: Cluster, namespace_grace: float = 0) -> None:
+    """No node the suite disrupted, no suite namespace (after namespace_grace seconds: a run waits for its own
+    namespaces to go before it exits) and, once their claims are gone, no suite volume."""
     broken = disrupted_nodes(cluster)
     assert not broken, f"nodes left disrupted: {broken}"
     try:
         watch_until(
-            cluster.core.list_namespace, lambda objects: not objects or None, timeout=LEFTOVERS_GONE_TIMEOUT,
+            cluster.core.list_namespace, lambda objects: not objects or None, timeout=namespace_grace,
             what="the suite's namespaces to be removed", label_selector=SUITE_SELECTOR,
             describe=lambda objects: ", ".join(why_not_gone(ns) for ns in objects.values()),
         )
         watch_until(
-            cluster.core.list_persistent_volume, lambda objects: not objects or None, timeout=LEFTOVERS_GONE_TIMEOUT,
+            cluster.core.list_persistent_volume, lambda objects: not objects or None, timeout=VOLUME_GONE_TIMEOUT,
             what="the suite's volumes to be removed", label_selector=SUITE_SELECTOR,
         )
     except WaitTimeout as timeout:
@@ -69,12 +72,13 @@ def assert_nothing_left(cluster: Cluster) -> None:
 @pytest.fixture
 def left_clean(local_cluster: Cluster) -> Iterator[None]:
     """A self-check that breaks or inspects the whole cluster leaves it as it found it: checked after the test (an
-    error of that test, with what is left), then cleaned so that the next one starts from a clean cluster."""
+    error of that test, with what is left), and if it is not, cleaned so that the next one starts clean."""
     yield
     try:
-        assert_nothing_left(local_cluster)
-    finally:
+        assert_nothing_left(local_cluster, namespace_grace=LEFTOVERS_GONE_TIMEOUT)
+    except AssertionError:
         cleanup([])
+        raise
 
 
 def suite_command(*args: str) -> list[str]:
