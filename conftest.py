@@ -1,3 +1,3 @@
 """Entry point of the suite: loads the plugin that holds its options, hooks and fixtures."""
 
-pytest_plugins = ("fixtures.plugin",)
+pytest_plugins = ("kubia_conformance.plugin",)

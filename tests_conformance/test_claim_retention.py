@@ -2,7 +2,7 @@
 
 import pytest
 
-from fixtures.kubia import claim_name
+from kubia_conformance.kubia import claim_name
 
 
 def claim_uids(claims):

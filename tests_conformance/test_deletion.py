@@ -3,7 +3,7 @@ Foreground remove them."""
 
 import pytest
 
-from fixtures.ordering import scale_down_violations
+from kubia_conformance.ordering import scale_down_violations
 
 
 def test_scaling_to_zero_terminates_pods_in_reverse_order(kubia):

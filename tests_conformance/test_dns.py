@@ -2,7 +2,7 @@
 
 import pytest
 
-from fixtures.dns import a_records, srv_targets, wait_for_records
+from kubia_conformance.dns import a_records, srv_targets, wait_for_records
 
 pytestmark = pytest.mark.needs_dns
 

@@ -5,10 +5,10 @@ only after a force delete or the out-of-service taint; the replacement keeps ide
 import pytest
 from kubernetes.client.exceptions import ApiException
 
-from fixtures.kubia import is_ready
-from fixtures.ordering import identity_violations
-from fixtures.retry import api
-from fixtures.timeline import creations
+from kubia_conformance.kubia import is_ready
+from kubia_conformance.ordering import identity_violations
+from kubia_conformance.retry import api
+from kubia_conformance.timeline import creations
 
 pytestmark = [pytest.mark.disruptive, pytest.mark.slow]
 

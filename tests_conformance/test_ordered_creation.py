@@ -1,7 +1,7 @@
 """Ordered creation (OrderedReady): kubia-(i+1) is created only after kubia-i is Running and Ready."""
 
-from fixtures.ordering import creation_order_violations
-from fixtures.timeline import creations
+from kubia_conformance.ordering import creation_order_violations
+from kubia_conformance.timeline import creations
 
 
 def test_each_pod_is_created_after_its_predecessor_is_running_and_ready(kubia):

@@ -1,7 +1,7 @@
 """Ordered scaling: scale-down removes the highest ordinal first, one pod at a time; scale-up adds the next ordinal."""
 
-from fixtures.ordering import scale_down_violations
-from fixtures.timeline import creations
+from kubia_conformance.ordering import scale_down_violations
+from kubia_conformance.timeline import creations
 
 
 def test_scale_down_removes_the_highest_ordinal_first_one_at_a_time(kubia):

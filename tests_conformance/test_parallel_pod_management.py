@@ -1,7 +1,7 @@
 """Parallel pod management: pods are created without waiting for their predecessors to be Ready."""
 
-from fixtures.kubia import describe_pods
-from fixtures.timeline import creations, latest_before
+from kubia_conformance.kubia import describe_pods
+from kubia_conformance.timeline import creations, latest_before
 
 
 def test_pods_are_created_while_their_predecessors_are_not_ready(kubia, timeouts):

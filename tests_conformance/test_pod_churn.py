@@ -4,7 +4,7 @@ every incarnation of kubia-N mounts data-kubia-N."""
 import random
 import time
 
-from fixtures.ordering import identity_violations
+from kubia_conformance.ordering import identity_violations
 
 REPLICAS = 3
 

@@ -2,9 +2,9 @@
 
 import pytest
 
-from fixtures.kubia import describe_pods, pod_names
-from fixtures.ordering import termination_starts
-from fixtures.timeline import creations
+from kubia_conformance.kubia import describe_pods, pod_names
+from kubia_conformance.ordering import termination_starts
+from kubia_conformance.timeline import creations
 
 TARGETS = {"up": 4, "down": 1}
 

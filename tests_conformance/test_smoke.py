@@ -1,6 +1,6 @@
 """Smoke: the book's kubia StatefulSet deploys, every replica becomes Ready, and each pod gets its own Bound claim."""
 
-from fixtures.kubia import claim_name, pod_names
+from kubia_conformance.kubia import claim_name, pod_names
 
 REPLICAS = 3
 

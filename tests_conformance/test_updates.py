@@ -1,8 +1,8 @@
 """Updates: RollingUpdate goes in reverse ordinal order, a partition bounds it, OnDelete waits for deletions, and
 the StatefulSet's status tracks both revisions."""
 
-from fixtures.kubia import describe_pods, is_ready
-from fixtures.ordering import replacement_order
+from kubia_conformance.kubia import describe_pods, is_ready
+from kubia_conformance.ordering import replacement_order
 
 REVISION_LABEL = "controller-revision-hash"
 

@@ -10,11 +10,11 @@ from typing import Iterator
 
 import pytest
 
-from fixtures.cleanup import main as cleanup
-from fixtures.cluster import Cluster, connect
-from fixtures.namespaces import SUITE_SELECTOR
-from fixtures.nodes import OUT_OF_SERVICE, STOPPED_BY, node_ready
-from fixtures.waiting import WaitTimeout, watch_until
+from kubia_conformance.cleanup import main as cleanup
+from kubia_conformance.cluster import Cluster, connect
+from kubia_conformance.namespaces import SUITE_SELECTOR
+from kubia_conformance.nodes import OUT_OF_SERVICE, STOPPED_BY, node_ready
+from kubia_conformance.waiting import WaitTimeout, watch_until
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -11,8 +11,8 @@ import pytest
 from kubernetes import watch
 
 from conftest import REPO, assert_nothing_left, run_suite_to_end, suite_command
-from fixtures.nodes import STOPPED_BY
-from fixtures.readiness import HELD, READINESS_LABEL
+from kubia_conformance.nodes import STOPPED_BY
+from kubia_conformance.readiness import HELD, READINESS_LABEL
 
 pytestmark = [pytest.mark.whole_cluster, pytest.mark.usefixtures("left_clean")]
 

@@ -1,15 +1,15 @@
-"""The ordering rules read off a pod timeline (fixtures/ordering.py), on hand-made timelines: each rule must
+"""The ordering rules read off a pod timeline (kubia_conformance/ordering.py), on hand-made timelines: each rule must
 flag the broken orders a bad controller would produce, and accept the good ones."""
 
 from datetime import datetime, timezone
 
-from fixtures.ordering import (
+from kubia_conformance.ordering import (
     creation_order_violations,
     identity_violations,
     replacement_order,
     scale_down_violations,
 )
-from fixtures.timeline import PodState
+from kubia_conformance.timeline import PodState
 
 T0 = datetime(2026, 1, 1, 12, 0, 0, tzinfo=timezone.utc)
 

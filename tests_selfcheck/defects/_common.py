@@ -8,7 +8,7 @@ from typing import Any, Callable, Iterator
 
 from kubernetes import client, config, watch
 
-from fixtures.namespaces import SUITE_SELECTOR
+from kubia_conformance.namespaces import SUITE_SELECTOR
 
 
 def api_client() -> client.ApiClient:
