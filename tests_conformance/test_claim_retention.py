@@ -2,7 +2,10 @@
 
 import pytest
 
-from kubia_conformance.kubia import claim_name
+from kubia_conformance.objects import claim_name, describe_claim, is_terminating, mounted_claims
+from kubia_conformance.verdicts import expect
+
+GUARANTEE = "claim retention"
 
 
 def claim_uids(claims):
@@ -15,26 +18,34 @@ def test_claims_survive_scale_down_and_are_reattached_on_scale_up(kubia, timeout
 
     kubia.scale(1)
     kubia.wait_count(1)
-    kubia.timeline.hold(timeouts.hold)
+    kubia.timeline.quiet_window(timeouts.quiet_window)
 
     kept = kubia.claims()
     for name in ("data-kubia-1", "data-kubia-2"):
         claim = kept.get(name)
-        assert claim is not None, f"claim retention: {name} was deleted after scale-down to 1 (claims: {sorted(kept)})"
-        assert claim.metadata.uid == before[name] and claim.status.phase == "Bound" and not claim.metadata.deletion_timestamp, (
-            f"claim retention: after scale-down {name} is {claim.status.phase}"
-            f"{', terminating' if claim.metadata.deletion_timestamp else ''} with uid {claim.metadata.uid[:8]} "
-            f"(was Bound, uid {before[name][:8]})"
+        expect(
+            claim is not None,
+            GUARANTEE,
+            f"{name} was deleted after scale-down to 1 (claims: {', '.join(sorted(kept))})",
+        )
+        expect(
+            claim.metadata.uid == before[name] and claim.status.phase == "Bound" and not is_terminating(claim),
+            GUARANTEE,
+            f"after scale-down {describe_claim(claim)}; it was Bound with uid {before[name][:8]}",
         )
 
     kubia.scale(3)
     pods = kubia.wait_ready(3)
 
     after = claim_uids(kubia.claims())
-    assert after == before, f"claim retention: claims changed across scale-down and scale-up: {before} -> {after}"
-    for name, pod in pods.items():
-        mounted = [v.persistent_volume_claim.claim_name for v in pod.spec.volumes if v.persistent_volume_claim]
-        assert mounted == [claim_name(name)], f"claim retention: {name} mounts {mounted} after scale-up"
+    changed = sorted(name for name in set(before) | set(after) if before.get(name) != after.get(name))
+    expect(not changed, GUARANTEE, f"claims {', '.join(changed)} changed uid across scale-down and scale-up")
+    for name, pod in sorted(pods.items()):
+        expect(
+            mounted_claims(pod) == (claim_name(name),),
+            GUARANTEE,
+            f"{name} mounts {', '.join(mounted_claims(pod)) or 'no claim'} after scale-up, not {claim_name(name)}",
+        )
 
 
 @pytest.fixture
@@ -54,7 +65,12 @@ def test_when_scaled_delete_removes_the_claims_of_removed_ordinals(kubia):
         lambda claims: set(claims) == {"data-kubia-0"},
         "claim retention policy whenScaled=Delete: only data-kubia-0 to remain after scale-down to 1",
     )
-    assert claims["data-kubia-0"].status.phase == "Bound"
+    kept = claims["data-kubia-0"]
+    expect(
+        kept.status.phase == "Bound" and not is_terminating(kept),
+        "claim retention policy whenScaled=Delete",
+        f"the claim of the remaining pod is not kept: {describe_claim(kept)}",
+    )
 
 
 @pytest.mark.usefixtures("retention_policy")

@@ -1,6 +1,8 @@
 """Smoke: the book's kubia StatefulSet deploys, every replica becomes Ready, and each pod gets its own Bound claim."""
 
-from kubia_conformance.kubia import claim_name, pod_names
+from kubia_conformance.kubia import pod_names
+from kubia_conformance.objects import claim_name, describe_claim, mounted_claims
+from kubia_conformance.verdicts import expect
 
 REPLICAS = 3
 
@@ -10,12 +12,23 @@ def test_kubia_deploys_with_one_bound_claim_per_pod(kubia):
 
     pods = kubia.wait_ready(REPLICAS)
 
-    assert sorted(pods) == pod_names(REPLICAS), f"StatefulSet pod names: expected kubia-0..{REPLICAS - 1}, saw {sorted(pods)}"
     claims = kubia.claims()
     for name, pod in sorted(pods.items()):
-        mounted = [v.persistent_volume_claim.claim_name for v in pod.spec.volumes if v.persistent_volume_claim]
-        assert mounted == [claim_name(name)], f"stable storage: {name} should mount only {claim_name(name)}, mounts {mounted}"
+        mounted = mounted_claims(pod)
+        expect(
+            mounted == (claim_name(name),),
+            "stable storage",
+            f"{name} should mount only {claim_name(name)}, mounts {', '.join(mounted) or 'nothing'}",
+        )
         claim = claims.get(claim_name(name))
-        assert claim is not None, f"stable storage: claim {claim_name(name)} of {name} does not exist (claims: {sorted(claims)})"
-        assert claim.status.phase == "Bound", f"stable storage: claim {claim.metadata.name} is {claim.status.phase}, not Bound"
-    assert len(claims) == REPLICAS, f"one claim per pod: expected {REPLICAS} claims, saw {sorted(claims)}"
+        expect(
+            claim is not None,
+            "stable storage",
+            f"claim {claim_name(name)} of {name} does not exist (claims: {', '.join(sorted(claims)) or 'none'})",
+        )
+        expect(claim.status.phase == "Bound", "stable storage", f"claim {describe_claim(claim)}, not Bound")
+    expect(
+        sorted(claims) == sorted(claim_name(p) for p in pod_names(REPLICAS)),
+        "one claim per pod",
+        f"expected {REPLICAS} claims, saw {', '.join(sorted(claims))}",
+    )

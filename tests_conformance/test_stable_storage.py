@@ -2,11 +2,10 @@
 
 import pytest
 
-from kubia_conformance.kubia import claim_name
+from kubia_conformance.objects import claim_name, describe_claim, is_terminating, mounted_claims
+from kubia_conformance.verdicts import expect
 
-
-def mounted_claims(pod):
-    return [v.persistent_volume_claim.claim_name for v in pod.spec.volumes or [] if v.persistent_volume_claim]
+GUARANTEE = "stable storage"
 
 
 def test_recreated_pod_mounts_the_same_claim_and_volume(kubia):
@@ -17,16 +16,19 @@ def test_recreated_pod_mounts_the_same_claim_and_volume(kubia):
     new = kubia.wait_replaced("kubia-1", old.metadata.uid)
 
     after = kubia.claims().get(claim_name("kubia-1"))
-    assert mounted_claims(new) == [claim_name("kubia-1")], (
-        f"stable storage: the new kubia-1 mounts {mounted_claims(new)}, expected only data-kubia-1"
+    expect(
+        mounted_claims(new) == ("data-kubia-1",),
+        GUARANTEE,
+        f"the new kubia-1 mounts {', '.join(mounted_claims(new)) or 'nothing'}, expected only data-kubia-1",
     )
-    assert after is not None, "stable storage: claim data-kubia-1 is gone after kubia-1 was recreated"
-    assert after.metadata.uid == before.metadata.uid, (
-        f"stable storage: data-kubia-1 is a new claim (uid {after.metadata.uid[:8]}, was {before.metadata.uid[:8]})"
-    )
-    assert (after.spec.volume_name, after.status.phase) == (before.spec.volume_name, "Bound"), (
-        f"stable storage: data-kubia-1 is {after.status.phase} on volume {after.spec.volume_name}, "
-        f"was Bound on {before.spec.volume_name}"
+    expect(after is not None, GUARANTEE, "claim data-kubia-1 is gone after kubia-1 was recreated")
+    expect(
+        after.metadata.uid == before.metadata.uid
+        and after.spec.volume_name == before.spec.volume_name
+        and after.status.phase == "Bound"
+        and not is_terminating(after),
+        GUARANTEE,
+        f"after kubia-1 was recreated its claim is {describe_claim(after)}; it was {describe_claim(before)}",
     )
 
 
@@ -46,4 +48,4 @@ def test_posted_data_survives_pod_recreation_and_scaling_to_zero(kubia):
 
     for pod in ("kubia-0", "kubia-1"):
         answer = kubia.http(pod, "GET")
-        assert f"written to {pod}" in answer, f"stable storage: {pod} lost its data; it answers {answer!r}"
+        expect(f"written to {pod}" in answer, GUARANTEE, f"{pod} lost its data; it answers: {answer.strip()}")

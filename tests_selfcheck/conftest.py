@@ -5,15 +5,17 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
 from kubia_conformance.cleanup import main as cleanup
 from kubia_conformance.cluster import Cluster, connect
+from kubia_conformance.lock import suite_leases
 from kubia_conformance.namespaces import SUITE_SELECTOR
-from kubia_conformance.nodes import OUT_OF_SERVICE, STOPPED_BY, node_ready
+from kubia_conformance.nodes import OUT_OF_SERVICE, STOPPED_BY
+from kubia_conformance.objects import node_ready
 from kubia_conformance.waiting import WaitTimeout, watch_until
 
 REPO = Path(__file__).resolve().parent.parent
@@ -23,7 +25,7 @@ REPO = Path(__file__).resolve().parent.parent
 def local_cluster() -> Cluster:
     """The embedded local cluster (scripts/local-cluster up), found through KUBECONFIG and KUBIA_DNS_SERVER."""
     if not os.environ.get("KUBECONFIG") or not os.environ.get("KUBIA_DNS_SERVER"):
-        pytest.skip("needs the embedded local cluster: eval \"$(scripts/local-cluster env)\" before running")
+        pytest.skip('needs the embedded local cluster: eval "$(scripts/local-cluster env)" before running')
     return connect(None, None, 10.0)
 
 
@@ -39,31 +41,40 @@ def disrupted_nodes(cluster: Cluster) -> list[str]:
         f"{' annotated ' + STOPPED_BY if STOPPED_BY in (n.metadata.annotations or {}) else ''}"
         f"{' tainted out-of-service' if any(t.key == OUT_OF_SERVICE.key for t in n.spec.taints or []) else ''}"
         for n in cluster.core.list_node().items
-        if node_ready(n) != "True" or STOPPED_BY in (n.metadata.annotations or {})
+        if node_ready(n) != "True"
+        or STOPPED_BY in (n.metadata.annotations or {})
         or any(t.key == OUT_OF_SERVICE.key for t in n.spec.taints or [])
     ]
 
 
-def why_not_gone(namespace) -> str:
+def why_not_gone(namespace: object) -> str:
     """A namespace and what its deletion is waiting for, from its status conditions."""
     conditions = [f"{c.type}: {c.message}" for c in namespace.status.conditions or [] if c.status == "True"]
     return f"{namespace.metadata.name} ({namespace.status.phase}{'; ' if conditions else ''}{'; '.join(conditions)})"
 
 
 def assert_nothing_left(cluster: Cluster, namespace_grace: float = 0) -> None:
-    """No node the suite disrupted, no suite namespace (after namespace_grace seconds: a run waits for its own
-    namespaces to go before it exits) and, once their claims are gone, no suite volume."""
+    """No node the suite disrupted, no Lease of its cluster lock, no suite namespace (after namespace_grace seconds:
+    a run waits for its own namespaces to go before it exits) and, once their claims are gone, no suite volume."""
     broken = disrupted_nodes(cluster)
-    assert not broken, f"nodes left disrupted: {broken}"
+    assert not broken, f"nodes left disrupted: {', '.join(broken)}"
+    leases = suite_leases(cluster)
+    assert not leases, f"cluster lock Leases left: {', '.join(leases)}"
     try:
         watch_until(
-            cluster.core.list_namespace, lambda objects: not objects or None, timeout=namespace_grace,
-            what="the suite's namespaces to be removed", label_selector=SUITE_SELECTOR,
+            cluster.core.list_namespace,
+            lambda objects: not objects,
+            timeout=namespace_grace,
+            what="the suite's namespaces to be removed",
+            label_selector=SUITE_SELECTOR,
             describe=lambda objects: ", ".join(why_not_gone(ns) for ns in objects.values()),
         )
         watch_until(
-            cluster.core.list_persistent_volume, lambda objects: not objects or None, timeout=VOLUME_GONE_TIMEOUT,
-            what="the suite's volumes to be removed", label_selector=SUITE_SELECTOR,
+            cluster.core.list_persistent_volume,
+            lambda objects: not objects,
+            timeout=VOLUME_GONE_TIMEOUT,
+            what="the suite's volumes to be removed",
+            label_selector=SUITE_SELECTOR,
         )
     except WaitTimeout as timeout:
         raise AssertionError(f"left behind: {timeout}") from None
@@ -84,13 +95,21 @@ def left_clean(local_cluster: Cluster) -> Iterator[None]:
 def suite_command(*args: str) -> list[str]:
     """The conformance suite as a subprocess, against KUBECONFIG, with the local cluster's DNS."""
     return [
-        sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "-s",
-        "--dns-server", os.environ.get("KUBIA_DNS_SERVER", ""), *args,
+        sys.executable,
+        "-m",
+        "pytest",
+        "-p",
+        "no:cacheprovider",
+        "-q",
+        "-s",
+        "--dns-server",
+        os.environ.get("KUBIA_DNS_SERVER", ""),
+        *args,
     ]
 
 
 def run_suite_to_end(*args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(suite_command(*args), cwd=REPO, capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(suite_command(*args), check=False, cwd=REPO, capture_output=True, text=True, timeout=timeout)
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -18,7 +18,8 @@ USAGE_ERROR = 4
 
 def run_suite(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "pytest", "tests_conformance", "-p", "no:cacheprovider", *args],
+        check=False,
+        args=[sys.executable, "-m", "pytest", "tests_conformance", "-p", "no:cacheprovider", *args],
         cwd=REPO,
         capture_output=True,
         text=True,
@@ -45,7 +46,8 @@ def assert_one_clear_error(result: subprocess.CompletedProcess[str], *expected: 
     errors += [line for line in output.splitlines() if "pytest: error:" in line]
     assert result.returncode == USAGE_ERROR, f"exit {result.returncode}, expected {USAGE_ERROR}:\n{output}"
     assert len(errors) == 1, f"expected exactly one error line:\n{output}"
-    assert "Traceback" not in output and "INTERNALERROR" not in output, f"traceback in output:\n{output}"
+    assert "Traceback" not in output, f"traceback in output:\n{output}"
+    assert "INTERNALERROR" not in output, f"internal error in output:\n{output}"
     for fragment in expected:
         assert fragment in errors[0], f"{fragment!r} missing from the error line: {errors[0]}"
 
@@ -73,7 +75,7 @@ def test_unreachable_server(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "args, expected",
+    ("args", "expected"),
     [
         (["--timeout-scale", "0"], "--timeout-scale must be a positive number"),
         (["--timeout-scale", "soon"], "--timeout-scale"),
@@ -89,7 +91,9 @@ def test_invalid_option_values(args, expected):
 def test_help_and_collect_only_need_no_cluster(tmp_path):
     absent = str(tmp_path / "absent")
     help_text = run_suite("--help", "--kubeconfig", absent)
-    assert help_text.returncode == 0 and "--kubeconfig" in help_text.stdout and "--timeout-scale" in help_text.stdout
+    assert help_text.returncode == 0, help_text.stdout + help_text.stderr
+    assert "--kubeconfig" in help_text.stdout, "pytest --help does not list --kubeconfig"
+    assert "--timeout-scale" in help_text.stdout, "pytest --help does not list --timeout-scale"
     collected = run_suite("--collect-only", "-q", "--kubeconfig", absent)
     assert collected.returncode == 0, collected.stdout + collected.stderr
 
@@ -112,7 +116,9 @@ def test_missing_storage_class(local_cluster):
 def test_disruptive_tests_on_a_context_that_is_not_allowed(local_cluster):
     assert_one_clear_error(
         local_suite("-m", "disruptive", "--disruptive-contexts", "kind-*"),
-        "disruptive tests were selected but are not allowed", "kwok-kubia-local", "--allow-disruption",
+        "disruptive tests were selected but are not allowed",
+        "kwok-kubia-local",
+        "--allow-disruption",
     )
 
 
@@ -127,9 +133,10 @@ def forbidden_kubeconfig(local_cluster, tmp_path):
         token = core.create_namespaced_service_account_token(account, "default", {"spec": {}}).status.token
         config = local_cluster.api_client.configuration
         path = tmp_path / "forbidden"
+        cluster = f"{{server: '{config.host}', certificate-authority: '{config.ssl_ca_cert}'}}"
         path.write_text(
             "apiVersion: v1\nkind: Config\n"
-            f"clusters: [{{name: c, cluster: {{server: '{config.host}', certificate-authority: '{config.ssl_ca_cert}'}}}}]\n"
+            f"clusters: [{{name: c, cluster: {cluster}}}]\n"
             f"users: [{{name: nobody, user: {{token: '{token}'}}}}]\n"
             "contexts: [{name: nobody, context: {cluster: c, user: nobody}}]\ncurrent-context: nobody\n"
         )
@@ -149,8 +156,11 @@ def no_default_storage_class(local_cluster):
     """The local cluster's default StorageClass made an ordinary one for the duration."""
     annotation = "storageclass.kubernetes.io/is-default-class"
     storage = local_cluster.storage
-    defaults = [sc.metadata.name for sc in storage.list_storage_class().items
-                if (sc.metadata.annotations or {}).get(annotation) == "true"]
+    defaults = [
+        sc.metadata.name
+        for sc in storage.list_storage_class().items
+        if (sc.metadata.annotations or {}).get(annotation) == "true"
+    ]
     for name in defaults:
         storage.patch_storage_class(name, {"metadata": {"annotations": {annotation: "false"}}})
     try:

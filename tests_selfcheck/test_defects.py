@@ -9,18 +9,19 @@ from __future__ import annotations
 
 import contextlib
 import os
+import select
 import signal
 import subprocess
 import sys
-import xml.etree.ElementTree as ElementTree
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, ContextManager, Iterator
 
 import pytest
 from kubernetes import client, watch
 
-from conftest import REPO, run_suite_to_end
+from conftest import run_suite_to_end
+from kubia_conformance.results import read_outcomes
 
 pytestmark = [pytest.mark.whole_cluster, pytest.mark.usefixtures("left_clean")]
 
@@ -34,25 +35,26 @@ COMPONENT_TIMEOUT = 60
 @contextlib.contextmanager
 def program(name: str) -> Iterator[None]:
     """Runs defects/<name>.py for the duration, and makes sure it is gone afterwards."""
-    log = open(STATE / "logs" / f"defect-{name}.log", "w")
-    process = subprocess.Popen([sys.executable, str(DEFECTS_DIR / f"{name}.py")], stdout=log, stderr=log)
-    try:
-        yield
-    finally:
-        process.send_signal(signal.SIGTERM)
-        process.wait(timeout=COMPONENT_TIMEOUT)
-        log.close()
+    with open(STATE / "logs" / f"defect-{name}.log", "w") as log:
+        process = subprocess.Popen([sys.executable, str(DEFECTS_DIR / f"{name}.py")], stdout=log, stderr=log)
+        try:
+            yield
+        finally:
+            process.send_signal(signal.SIGTERM)
+            process.wait(timeout=COMPONENT_TIMEOUT)
 
 
 def replace_process(pid_file: Path, command: list[str], log_name: str) -> None:
     """Stops the process in pid_file and starts command in its place, pid_file updated (so `down` still stops it)."""
     with contextlib.suppress(ProcessLookupError, ValueError, FileNotFoundError):
         pid = int(pid_file.read_text())
-        os.kill(pid, signal.SIGTERM)
-        with contextlib.suppress(ChildProcessError):
-            os.waitpid(pid, 0)
-        while Path(f"/proc/{pid}").exists() and "zombie" not in Path(f"/proc/{pid}/status").read_text():
-            os.sched_yield()
+        exited = os.pidfd_open(pid)  # readable once the process has exited: a wait with no polling
+        try:
+            os.kill(pid, signal.SIGTERM)
+            if not select.select([exited], [], [], COMPONENT_TIMEOUT)[0]:
+                raise RuntimeError(f"{command[0]} (pid {pid}) did not exit within {COMPONENT_TIMEOUT} s of SIGTERM")
+        finally:
+            os.close(exited)
     with open(STATE / "logs" / log_name, "a") as log:
         process = subprocess.Popen(command, stdout=log, stderr=log, start_new_session=True)
     pid_file.write_text(str(process.pid))
@@ -73,16 +75,22 @@ def without_statefulset_controller(cluster) -> Iterator[None]:
     pid_file = KWOK_CLUSTER / "pids" / "kube-controller-manager.pid"
     original = command_line(pid_file)
     holder = lease_holder(cluster)
-    replace_process(pid_file, [*original, "--controllers=*,-statefulset-controller", "--leader-elect=false"],
-                    "kube-controller-manager-defect.log")
+    replace_process(
+        pid_file,
+        [*original, "--controllers=*,-statefulset-controller", "--leader-elect=false"],
+        "kube-controller-manager-defect.log",
+    )
     try:
         yield
     finally:
         replace_process(pid_file, original, "kube-controller-manager.log")
         stream = watch.Watch()
-        for event in stream.stream(client.CoordinationV1Api(cluster.api_client).list_namespaced_lease, "kube-system",
-                                   field_selector="metadata.name=kube-controller-manager",
-                                   timeout_seconds=COMPONENT_TIMEOUT):
+        for event in stream.stream(
+            client.CoordinationV1Api(cluster.api_client).list_namespaced_lease,
+            "kube-system",
+            field_selector="metadata.name=kube-controller-manager",
+            timeout_seconds=COMPONENT_TIMEOUT,
+        ):
             if event["object"].spec.holder_identity != holder:
                 stream.stop()
 
@@ -92,7 +100,9 @@ def coredns_answering_servfail(tmp_path: Path) -> Iterator[None]:
     """CoreDNS replaced, on the same address, by one whose cluster zone answers SERVFAIL: up, but broken."""
     port = os.environ["KUBIA_DNS_SERVER"].rsplit(":", 1)[1]
     broken = tmp_path / "Corefile.servfail"
-    broken.write_text(f".:{port} {{\n  bind 127.0.0.1\n  template ANY ANY cluster.local {{\n    rcode SERVFAIL\n  }}\n}}\n")
+    broken.write_text(
+        f".:{port} {{\n  bind 127.0.0.1\n  template ANY ANY cluster.local {{\n    rcode SERVFAIL\n  }}\n}}\n"
+    )
     pid_file = STATE / "pids" / "coredns"
     original = command_line(pid_file)
     replace_process(pid_file, [original[0], "-conf", str(broken)], "coredns-defect.log")
@@ -109,21 +119,25 @@ class Defect:
     """What every expected failure message must say."""
     checks: list[str]
     """Conformance tests (node ids) that must pass when healthy and fail with the defect."""
-    apply: Callable[[object, Path], ContextManager[None]] = field(repr=False)
+    apply: Callable[[object, Path], contextlib.AbstractContextManager[None]] = field(repr=False)
 
 
 DEFECTS = [
     Defect(
         "cluster DNS down (its cluster zone answers SERVFAIL)",
         "peer discovery",
-        ["tests_conformance/test_dns.py::test_srv_lists_exactly_the_ready_pods",
-         "tests_conformance/test_dns.py::test_each_pod_a_record_is_its_pod_ip"],
+        [
+            "tests_conformance/test_dns.py::test_srv_lists_exactly_the_ready_pods",
+            "tests_conformance/test_dns.py::test_each_pod_a_record_is_its_pod_ip",
+        ],
         lambda cluster, tmp: coredns_answering_servfail(tmp),
     ),
     Defect(
         "naive StatefulSet controller (all pods at once, kube-controller-manager's own switched off)",
         "ordered creation",
-        ["tests_conformance/test_ordered_creation.py::test_each_pod_is_created_after_its_predecessor_is_running_and_ready"],
+        [
+            "tests_conformance/test_ordered_creation.py::test_each_pod_is_created_after_its_predecessor_is_running_and_ready"
+        ],
         lambda cluster, tmp: _both(without_statefulset_controller(cluster), program("naive_statefulset_controller")),
     ),
     Defect(
@@ -141,29 +155,21 @@ DEFECTS = [
     Defect(
         "hostname stripper (recreates pods without hostname and subdomain)",
         "stable identity|peer discovery",
-        ["tests_conformance/test_stable_identity.py::test_deleted_pod_comes_back_with_the_same_name_and_hostname",
-         "tests_conformance/test_dns.py::test_each_pod_a_record_is_its_pod_ip"],
+        [
+            "tests_conformance/test_stable_identity.py::test_deleted_pod_comes_back_with_the_same_name_and_hostname",
+            "tests_conformance/test_dns.py::test_each_pod_a_record_is_its_pod_ip",
+        ],
         lambda cluster, tmp: program("hostname_stripper"),
     ),
 ]
 
 
 @contextlib.contextmanager
-def _both(first: ContextManager[None], second: ContextManager[None]) -> Iterator[None]:
+def _both(
+    first: contextlib.AbstractContextManager[None], second: contextlib.AbstractContextManager[None]
+) -> Iterator[None]:
     with first, second:
         yield
-
-
-def outcomes(junit: Path) -> dict[str, str]:
-    """Test name -> "passed", "skipped", or the failure message, from a JUnit file."""
-    results = {}
-    for case in ElementTree.parse(junit).iter("testcase"):
-        problem = case.find("failure") if case.find("failure") is not None else case.find("error")
-        if problem is not None:
-            results[case.get("name")] = problem.get("message", "")
-        else:
-            results[case.get("name")] = "skipped" if case.find("skipped") is not None else "passed"
-    return results
 
 
 @pytest.mark.parametrize("defect", DEFECTS, ids=[d.name.split(" (")[0] for d in DEFECTS])
@@ -171,19 +177,25 @@ def test_defect_fails_the_checks_that_guard_it(defect, local_cluster, tmp_path):
     names = [check.split("::")[1] for check in defect.checks]
 
     run_suite_to_end(*defect.checks, "--junitxml", str(tmp_path / "healthy.xml"))
-    healthy = outcomes(tmp_path / "healthy.xml")
-    assert healthy == {name: "passed" for name in names}, f"on the healthy cluster: {healthy}"
+    healthy = read_outcomes(tmp_path / "healthy.xml")
+    not_passed = [f"{o.check} {o.outcome}: {o.message}" for o in healthy.values() if o.outcome != "passed"]
+    assert sorted(healthy) == sorted(names), f"on the healthy cluster, these ran: {', '.join(sorted(healthy))}"
+    assert not not_passed, f"on the healthy cluster: {'; '.join(not_passed)}"
 
     with defect.apply(local_cluster, tmp_path):
         run_suite_to_end(*defect.checks, "--junitxml", str(tmp_path / "broken.xml"))
-    broken = outcomes(tmp_path / "broken.xml")
+    broken = read_outcomes(tmp_path / "broken.xml")
 
     print(f"\ndefect: {defect.name}")
     for name in names:
-        print(f"  {name}: healthy passed; with the defect: {broken.get(name, 'did not run')[:300]}")
+        seen = broken.get(name)
+        found = f"{seen.outcome}: {seen.message[:300]}" if seen else "did not run"
+        print(f"  {name}: healthy passed; with the defect: {found}")
     for name in names:
-        message = broken.get(name, "did not run")
-        assert message not in ("passed", "skipped", "did not run"), f"{defect.name}: {name} {message} with the defect"
-        assert any(phrase in message for phrase in defect.guarantee.split("|")), (
-            f"{defect.name}: {name} failed without naming the guarantee ({defect.guarantee}): {message}"
+        seen = broken.get(name)
+        assert seen is not None, f"{defect.name}: {name} did not run with the defect"
+        # A failure, not an error: the cluster broke the guarantee and the suite could tell.
+        assert seen.outcome == "failed", f"{defect.name}: {name} {seen.outcome} with the defect: {seen.message}"
+        assert any(phrase in seen.message for phrase in defect.guarantee.split("|")), (
+            f"{defect.name}: {name} failed without naming the guarantee ({defect.guarantee}): {seen.message}"
         )

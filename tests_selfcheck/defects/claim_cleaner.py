@@ -4,6 +4,7 @@ ordinals. Claim retention must catch it."""
 from kubernetes import client
 
 from _common import api_client, log, suite_events
+from kubia_conformance.objects import is_terminating, ordinal
 
 
 def main() -> None:
@@ -12,8 +13,7 @@ def main() -> None:
     for _, sts in suite_events(core, apps.list_stateful_set_for_all_namespaces):
         namespace = sts.metadata.namespace
         for claim in core.list_namespaced_persistent_volume_claim(namespace).items:
-            ordinal = claim.metadata.name.rsplit("-", 1)[-1]
-            if ordinal.isdigit() and int(ordinal) >= sts.spec.replicas and not claim.metadata.deletion_timestamp:
+            if ordinal(claim.metadata.name) >= sts.spec.replicas and not is_terminating(claim):
                 core.delete_namespaced_persistent_volume_claim(claim.metadata.name, namespace)
                 log(f"deleted claim {namespace}/{claim.metadata.name}")
 

@@ -4,11 +4,7 @@ so its replacement may start while the old one still runs. The at-most-one check
 from kubernetes import client
 
 from _common import api_client, log, suite_events
-
-
-def node_ready(core: client.CoreV1Api, name: str) -> bool:
-    node = core.read_node(name)
-    return any(c.type == "Ready" and c.status == "True" for c in node.status.conditions or [])
+from kubia_conformance.objects import is_node_ready
 
 
 def main() -> None:
@@ -16,7 +12,7 @@ def main() -> None:
     core = client.CoreV1Api(api)
     for _, pod in suite_events(core, core.list_pod_for_all_namespaces):
         namespace = pod.metadata.namespace
-        if pod.spec.node_name and not node_ready(core, pod.spec.node_name):
+        if pod.spec.node_name and not is_node_ready(core.read_node(pod.spec.node_name)):
             core.delete_namespaced_pod(pod.metadata.name, namespace, grace_period_seconds=0)
             log(f"force-deleted {namespace}/{pod.metadata.name} on {pod.spec.node_name}")
 

@@ -15,7 +15,9 @@ def main() -> None:
             continue
         copy = client.V1Pod(
             metadata=client.V1ObjectMeta(
-                name=pod.metadata.name, labels=pod.metadata.labels, annotations=pod.metadata.annotations,
+                name=pod.metadata.name,
+                labels=pod.metadata.labels,
+                annotations=pod.metadata.annotations,
                 owner_references=pod.metadata.owner_references,
             ),
             spec=pod.spec,

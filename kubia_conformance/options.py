@@ -1,0 +1,168 @@
+"""The suite's command-line options: their definitions for `pytest --help`, their validation, and the typed view
+the rest of the suite reads (Options)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import pytest
+
+from kubia_conformance.kubia import DEFAULT_IMAGE
+
+MARKERS = {
+    "conformance": "a check of a StatefulSet guarantee against the cluster (every test in tests_conformance)",
+    "needs_containers": "needs pods that run real containers (exec, data written into the app); skips otherwise",
+    "needs_dns": "needs the cluster DNS reachable from the runner (--dns-server or a port-forward); skips otherwise",
+    "slow": "takes a minute or more",
+    "disruptive": "stops cluster nodes; runs alone, only on allowed contexts "
+    "(--allow-disruption, --disruptive-contexts)",
+}
+DEFAULT_DISRUPTIVE_CONTEXTS = "kind-*,kwok-kubia-local"
+
+
+@dataclass(frozen=True)
+class Options:
+    """The options of one run, validated."""
+
+    kubeconfig: str | None
+    context: str | None
+    image: str
+    storage_mode: str
+    storage_class: str | None
+    dns_server: tuple[str, int] | None
+    cluster_domain: str
+    timeout_scale: float
+    allow_disruption: bool
+    disruptive_contexts: tuple[str, ...]
+    node_stop_command: str | None
+    node_start_command: str | None
+    allow_foreign_pods: bool
+    keep_namespaces: bool
+    selects_disruptive: bool
+    """The user asked for the disruptive tests by marker (-m disruptive), not merely left them in the run."""
+
+
+def add_options(parser: pytest.Parser) -> None:
+    group = parser.getgroup(
+        "kubia",
+        "kubia conformance (which cluster, and how to test it). Markers, for -m: "
+        + "; ".join(f"{name} ({meaning})" for name, meaning in MARKERS.items()),
+    )
+    group.addoption(
+        "--kubeconfig",
+        metavar="PATH",
+        help="kubeconfig of the cluster under test (default, as kubectl: $KUBECONFIG, then ~/.kube/config)",
+    )
+    group.addoption("--context", metavar="NAME", help="kubeconfig context to use (default: its current-context)")
+    group.addoption(
+        "--image",
+        default=DEFAULT_IMAGE,
+        metavar="IMAGE",
+        help=f"image of the kubia StatefulSet's container (default: {DEFAULT_IMAGE})",
+    )
+    group.addoption(
+        "--storage-mode",
+        choices=("dynamic", "static"),
+        default="dynamic",
+        help="dynamic: claims are provisioned by a StorageClass; static: the suite makes one PersistentVolume per "
+        "claim, the book's way, for clusters without a provisioner (default: dynamic)",
+    )
+    group.addoption(
+        "--storage-class",
+        metavar="NAME",
+        help="StorageClass for the claims in dynamic mode (default: the cluster's default StorageClass)",
+    )
+    group.addoption(
+        "--dns-server",
+        default=os.environ.get("KUBIA_DNS_SERVER"),
+        metavar="HOST:PORT",
+        help="cluster DNS reachable from this machine, for the DNS checks (default: $KUBIA_DNS_SERVER; "
+        "without it, the cluster DNS pod is reached through a port-forward)",
+    )
+    group.addoption(
+        "--cluster-domain",
+        default="cluster.local",
+        metavar="DOMAIN",
+        help="the cluster's DNS domain (default: cluster.local)",
+    )
+    group.addoption(
+        "--timeout-scale",
+        type=float,
+        default=1.0,
+        metavar="FACTOR",
+        help="multiply every timeout and quiet window by FACTOR, for slow clusters (default: 1.0)",
+    )
+    group.addoption(
+        "--allow-disruption",
+        action="store_true",
+        help="allow the disruptive tests (they stop nodes) on this context even if it is not in --disruptive-contexts",
+    )
+    group.addoption(
+        "--disruptive-contexts",
+        default=DEFAULT_DISRUPTIVE_CONTEXTS,
+        metavar="GLOBS",
+        help="comma-separated context name patterns on which disruptive tests run "
+        f"(default: {DEFAULT_DISRUPTIVE_CONTEXTS}); elsewhere they skip, or are refused when selected with "
+        "-m disruptive",
+    )
+    group.addoption(
+        "--node-stop-command",
+        metavar="CMD",
+        help="command that stops a node, {node} standing for its name (default: stop the node's docker or podman "
+        "container, as on kind)",
+    )
+    group.addoption("--node-start-command", metavar="CMD", help="command that starts a stopped node again, with {node}")
+    group.addoption(
+        "--allow-foreign-pods",
+        action="store_true",
+        help="let disruptive tests stop a node that runs pods outside the suite's namespaces (DaemonSet pods aside)",
+    )
+    group.addoption(
+        "--keep-namespaces",
+        action="store_true",
+        help="leave each test's namespace on the cluster for inspection instead of removing it",
+    )
+
+
+def read_options(config: pytest.Config) -> Options:
+    """The options of this run; pytest.UsageError (one line, exit status 4) for values that cannot work."""
+    scale = config.getoption("timeout_scale")
+    if not scale > 0:
+        raise pytest.UsageError(f"--timeout-scale must be a positive number, not {scale}")
+    mode, storage_class = config.getoption("storage_mode"), config.getoption("storage_class")
+    if storage_class and mode == "static":
+        raise pytest.UsageError("--storage-class applies to --storage-mode dynamic only")
+    stop, start = config.getoption("node_stop_command"), config.getoption("node_start_command")
+    if bool(stop) != bool(start):
+        raise pytest.UsageError("--node-stop-command and --node-start-command go together")
+    for name, command in (("--node-stop-command", stop), ("--node-start-command", start)):
+        if command and "{node}" not in command:
+            raise pytest.UsageError(f"{name} must contain {{node}}, the node's name: {command!r}")
+    dns_server = config.getoption("dns_server")
+    expression = config.getoption("markexpr") or ""
+    return Options(
+        kubeconfig=config.getoption("kubeconfig"),
+        context=config.getoption("context"),
+        image=config.getoption("image"),
+        storage_mode=mode,
+        storage_class=storage_class,
+        dns_server=parse_dns_server(dns_server) if dns_server is not None else None,
+        cluster_domain=config.getoption("cluster_domain"),
+        timeout_scale=scale,
+        allow_disruption=config.getoption("allow_disruption"),
+        disruptive_contexts=tuple(p.strip() for p in config.getoption("disruptive_contexts").split(",") if p.strip()),
+        node_stop_command=stop,
+        node_start_command=start,
+        allow_foreign_pods=config.getoption("allow_foreign_pods"),
+        keep_namespaces=config.getoption("keep_namespaces"),
+        selects_disruptive="disruptive" in expression and "not disruptive" not in expression,
+    )
+
+
+def parse_dns_server(value: str) -> tuple[str, int]:
+    """HOST:PORT (or a bare HOST, port 53) as given to --dns-server; a malformed value is a usage error."""
+    host, _, port = value.rpartition(":") if ":" in value else (value, ":", "53")
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise pytest.UsageError(f"--dns-server must be HOST:PORT, e.g. 127.0.0.1:10053, not {value!r}")
+    return host, int(port)

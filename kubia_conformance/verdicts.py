@@ -1,0 +1,25 @@
+"""What the end of a check means. A failure: the cluster broke a guarantee, or did not reach a state in time. An
+error: the suite could not tell (a watch died or lost history, a node could not be stopped, the API server stopped
+answering). The plugin reports every exception that is not an AssertionError as an error of the check."""
+
+from __future__ import annotations
+
+
+class GuaranteeBroken(AssertionError):
+    """The cluster broke a guarantee. The message names it and the facts, with times."""
+
+
+class InfrastructureError(Exception):
+    """The suite could not observe or act on the cluster as the check needs: no verdict either way."""
+
+
+def require(guarantee: str, violations: list[str]) -> None:
+    """Raises GuaranteeBroken naming the guarantee and every violation, if there are any."""
+    if violations:
+        raise GuaranteeBroken(f"{guarantee}: " + "; ".join(violations))
+
+
+def expect(holds: bool, guarantee: str, broken: str) -> None:
+    """Raises GuaranteeBroken("<guarantee>: <broken>") unless holds."""
+    if not holds:
+        raise GuaranteeBroken(f"{guarantee}: {broken}")

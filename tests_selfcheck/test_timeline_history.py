@@ -1,0 +1,61 @@
+"""The timeline's record (kubia_conformance.timeline.History) and the ordering rules, on hand-made histories with
+gaps: a span that crosses a gap cannot be read, so no proof can pass or fail across one; states inferred from a
+relist count as deletions; listed pods are not creations."""
+
+import pytest
+from histories import Recorder
+
+from kubia_conformance.ordering import creation_order_violations, identity_violations, scale_down_violations
+from kubia_conformance.timeline import TimelineGap, creations
+
+
+def test_a_span_that_crosses_a_gap_is_inconclusive():
+    r = Recorder().created("kubia-0").gap().add("kubia-0", event="RELISTED", phase="Running", ready=True)
+    with pytest.raises(TimelineGap) as raised:
+        r.history.span(0)
+    message = str(raised.value)
+    assert "inconclusive" in message, message
+    assert "#2" in message, f"the gap's place in the sequence is not named: {message}"
+    assert "lost history" in message, message
+
+
+def test_spans_on_either_side_of_a_gap_can_be_read():
+    r = Recorder().created("kubia-0").gap().add("kubia-0", event="RELISTED", phase="Running", ready=True)
+    assert [s.seq for s in r.history.span(0, 1)] == [1]
+    assert [s.seq for s in r.history.span(2)] == [3]
+
+
+def test_a_gap_with_no_pod_states_after_it_still_blocks_the_span():
+    r = Recorder().created("kubia-0").gap()
+    with pytest.raises(TimelineGap):
+        r.history.span(1)
+
+
+def test_the_rendered_history_shows_the_gap_in_place():
+    r = Recorder().created("kubia-0").gap().add("kubia-0", event="RELISTED", phase="Running", ready=True)
+    lines = r.history.render().splitlines()
+    assert "lost history" in lines[1], lines
+
+
+def test_an_inferred_deletion_ends_an_incarnation_for_the_identity_rule():
+    r = (
+        Recorder()
+        .created("kubia-1")
+        .gap()
+        .deleted("kubia-1", inferred=True)
+        .add("kubia-1", event="RELISTED", uid="uid-new")
+    )
+    after_gap = r.history.span(2)
+    assert identity_violations(after_gap) == []
+    assert after_gap[0].status() == "gone (inferred from a relist)"
+
+
+def test_relisted_and_listed_pods_are_not_creations():
+    r = Recorder().add("kubia-0", event="LISTED", phase="Running", ready=True).gap().add("kubia-1", event="RELISTED")
+    assert creations(r.history.span(2)) == []
+    assert creation_order_violations(r.history.span(2)) == []
+
+
+def test_an_inferred_deletion_counts_as_gone_for_scale_down():
+    r = Recorder().terminating("kubia-2").deleted("kubia-2", inferred=True).terminating("kubia-1")
+    assert scale_down_violations(r.history.span(0)) == []
