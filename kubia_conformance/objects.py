@@ -93,6 +93,12 @@ def is_serving(pod: client.V1Pod) -> bool:
     return is_ready(pod) and not is_terminating(pod)
 
 
+def is_usable(claim: client.V1PersistentVolumeClaim) -> bool:
+    """Bound and not marked for deletion: a claim that still keeps its data (one marked for deletion stays Bound
+    until its pod goes, and then its data is gone)."""
+    return bool(claim.status and claim.status.phase == "Bound") and not is_terminating(claim)
+
+
 def phase(pod: client.V1Pod) -> str:
     return str(pod.status.phase) if pod.status and pod.status.phase else ""
 

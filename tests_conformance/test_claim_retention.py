@@ -2,7 +2,7 @@
 
 import pytest
 
-from kubia_conformance.objects import claim_name, describe_claim, is_terminating, mounted_claims
+from kubia_conformance.objects import claim_name, describe_claim, is_usable, mounted_claims
 from kubia_conformance.verdicts import expect
 
 GUARANTEE = "claim retention"
@@ -29,7 +29,7 @@ def test_claims_survive_scale_down_and_are_reattached_on_scale_up(kubia, timeout
             f"{name} was deleted after scale-down to 1 (claims: {', '.join(sorted(kept))})",
         )
         expect(
-            claim.metadata.uid == before[name] and claim.status.phase == "Bound" and not is_terminating(claim),
+            claim.metadata.uid == before[name] and is_usable(claim),
             GUARANTEE,
             f"after scale-down {describe_claim(claim)}; it was Bound with uid {before[name][:8]}",
         )
@@ -67,7 +67,7 @@ def test_when_scaled_delete_removes_the_claims_of_removed_ordinals(kubia):
     )
     kept = claims["data-kubia-0"]
     expect(
-        kept.status.phase == "Bound" and not is_terminating(kept),
+        is_usable(kept),
         "claim retention policy whenScaled=Delete",
         f"the claim of the remaining pod is not kept: {describe_claim(kept)}",
     )

@@ -1,7 +1,7 @@
 """Smoke: the book's kubia StatefulSet deploys, every replica becomes Ready, and each pod gets its own Bound claim."""
 
 from kubia_conformance.kubia import pod_names
-from kubia_conformance.objects import claim_name, describe_claim, mounted_claims
+from kubia_conformance.objects import claim_name, describe_claim, is_usable, mounted_claims
 from kubia_conformance.verdicts import expect
 
 REPLICAS = 3
@@ -26,7 +26,7 @@ def test_kubia_deploys_with_one_bound_claim_per_pod(kubia):
             "stable storage",
             f"claim {claim_name(name)} of {name} does not exist (claims: {', '.join(sorted(claims)) or 'none'})",
         )
-        expect(claim.status.phase == "Bound", "stable storage", f"claim {describe_claim(claim)}, not Bound")
+        expect(is_usable(claim), "stable storage", f"claim {describe_claim(claim)}, not Bound")
     expect(
         sorted(claims) == sorted(claim_name(p) for p in pod_names(REPLICAS)),
         "one claim per pod",

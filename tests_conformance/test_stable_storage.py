@@ -2,7 +2,7 @@
 
 import pytest
 
-from kubia_conformance.objects import claim_name, describe_claim, is_terminating, mounted_claims
+from kubia_conformance.objects import claim_name, describe_claim, is_usable, mounted_claims
 from kubia_conformance.verdicts import expect
 
 GUARANTEE = "stable storage"
@@ -25,8 +25,7 @@ def test_recreated_pod_mounts_the_same_claim_and_volume(kubia):
     expect(
         after.metadata.uid == before.metadata.uid
         and after.spec.volume_name == before.spec.volume_name
-        and after.status.phase == "Bound"
-        and not is_terminating(after),
+        and is_usable(after),
         GUARANTEE,
         f"after kubia-1 was recreated its claim is {describe_claim(after)}; it was {describe_claim(before)}",
     )

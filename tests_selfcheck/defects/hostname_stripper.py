@@ -4,6 +4,7 @@ spec.hostname and spec.subdomain. Stable identity and per-pod DNS must catch it.
 from kubernetes import client
 
 from _common import api_client, log, suite_events
+from kubia_conformance.objects import is_terminating
 
 
 def main() -> None:
@@ -11,7 +12,7 @@ def main() -> None:
     core = client.CoreV1Api(api)
     for kind, pod in suite_events(core, core.list_pod_for_all_namespaces, label_selector="app=kubia"):
         namespace = pod.metadata.namespace
-        if kind != "ADDED" or not pod.spec.hostname or pod.metadata.deletion_timestamp:
+        if kind != "ADDED" or not pod.spec.hostname or is_terminating(pod):
             continue
         copy = client.V1Pod(
             metadata=client.V1ObjectMeta(
