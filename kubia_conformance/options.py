@@ -47,7 +47,8 @@ def add_options(parser: pytest.Parser) -> None:
     group = parser.getgroup(
         "kubia",
         "kubia conformance (which cluster, and how to test it). Markers, for -m: "
-        + "; ".join(f"{name} ({meaning})" for name, meaning in MARKERS.items()),
+        + ", ".join(MARKERS)
+        + " (pytest --markers says what each means)",
     )
     group.addoption(
         "--kubeconfig",

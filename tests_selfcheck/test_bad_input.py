@@ -88,7 +88,7 @@ def test_invalid_option_values(args, expected):
     assert_one_clear_error(run_suite(*args), expected)
 
 
-def test_help_and_collect_only_need_no_cluster(tmp_path):
+def test_help_markers_and_collect_only_need_no_cluster(tmp_path):
     absent = str(tmp_path / "absent")
     help_text = run_suite("--help", "--kubeconfig", absent)
     assert help_text.returncode == 0, help_text.stdout + help_text.stderr
@@ -96,6 +96,9 @@ def test_help_and_collect_only_need_no_cluster(tmp_path):
     assert "--timeout-scale" in help_text.stdout, "pytest --help does not list --timeout-scale"
     collected = run_suite("--collect-only", "-q", "--kubeconfig", absent)
     assert collected.returncode == 0, collected.stdout + collected.stderr
+    markers = run_suite("--markers", "--kubeconfig", absent)
+    assert markers.returncode == 0, markers.stdout + markers.stderr
+    assert "@pytest.mark.disruptive:" in markers.stdout, "pytest --markers does not explain the disruptive marker"
 
 
 # -- against the embedded local cluster ----------------------------------------------------------------------------

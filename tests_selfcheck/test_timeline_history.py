@@ -6,7 +6,9 @@ import pytest
 from histories import Recorder
 
 from kubia_conformance.ordering import creation_order_violations, identity_violations, scale_down_violations
-from kubia_conformance.timeline import TimelineGap, creations
+from kubia_conformance.timeline import PodTimeline, TimelineGap, creations
+from kubia_conformance.verdicts import GuaranteeBroken
+from kubia_conformance.waiting import WaitTimeout
 
 
 def test_a_span_that_crosses_a_gap_is_inconclusive():
@@ -59,3 +61,22 @@ def test_relisted_and_listed_pods_are_not_creations():
 def test_an_inferred_deletion_counts_as_gone_for_scale_down():
     r = Recorder().terminating("kubia-2").deleted("kubia-2", inferred=True).terminating("kubia-1")
     assert scale_down_violations(r.history.span(0)) == []
+
+
+def test_a_timed_out_wait_names_the_broken_invariant_as_its_cause():
+    r = Recorder().created("kubia-1").created("kubia-1", uid="uid-second")
+    timeline = PodTimeline(None, "ns", "app=kubia", 1.0, history=r.history)  # never started: only its record is read
+    timeline.invariants.append(("at most one pod per identity", identity_violations))
+    explained = timeline.explain(WaitTimeout("kubia-1 to be Ready", 60, "kubia-1 Pending"))
+    assert isinstance(explained, GuaranteeBroken), explained
+    assert str(explained).startswith("at most one pod per identity: kubia-1 uid uid-seco seen at 12:00:02.000"), (
+        explained
+    )
+    assert "(and then timed out after 60 s waiting for kubia-1 to be Ready" in str(explained), explained
+
+
+def test_a_timed_out_wait_with_no_broken_invariant_stays_a_timeout():
+    timeline = PodTimeline(None, "ns", "app=kubia", 1.0, history=Recorder().created("kubia-0").history)
+    timeline.invariants.append(("at most one pod per identity", identity_violations))
+    timed_out = WaitTimeout("kubia-0 to be Ready", 60, "kubia-0 Pending")
+    assert timeline.explain(timed_out) is timed_out
