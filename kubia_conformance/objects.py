@@ -99,6 +99,22 @@ def is_usable(claim: client.V1PersistentVolumeClaim) -> bool:
     return bool(claim.status and claim.status.phase == "Bound") and not is_terminating(claim)
 
 
+def volume_source(volume: client.V1PersistentVolume) -> str:
+    """Where a PersistentVolume keeps its data, in words: the same name with another source is another volume."""
+    spec = volume.spec
+    if spec is None:
+        return "no spec"
+    if spec.host_path is not None:
+        return f"hostPath {spec.host_path.path}"
+    if spec.local is not None:
+        return f"local {spec.local.path}"
+    if spec.csi is not None:
+        return f"csi {spec.csi.driver} {spec.csi.volume_handle}"
+    if spec.nfs is not None:
+        return f"nfs {spec.nfs.server}:{spec.nfs.path}"
+    return "another kind of source"
+
+
 def phase(pod: client.V1Pod) -> str:
     return str(pod.status.phase) if pod.status and pod.status.phase else ""
 

@@ -1,14 +1,19 @@
 """Deletion: scaling to 0 terminates pods in reverse order; cascade Orphan leaves the pods, Background and
-Foreground remove them."""
+Foreground remove them (Foreground before the StatefulSet itself goes). Whatever the deletion, the claims outlive
+it, unchanged and usable, and a new StatefulSet of the same name reattaches them."""
 
 import pytest
 
+from kubia_conformance.objects import mounted_claims, name_of
 from kubia_conformance.ordering import replacements, scale_down_violations
 from kubia_conformance.verdicts import expect, require
+
+KEPT = "claims outlive the deletion (retention policy Retain)"
 
 
 def test_scaling_to_zero_terminates_pods_in_reverse_order(kubia):
     kubia.deploy_ready(3)
+    claims = kubia.claim_snapshot()
     mark = kubia.timeline.mark()
 
     kubia.scale(0)
@@ -22,10 +27,12 @@ def test_scaling_to_zero_terminates_pods_in_reverse_order(kubia):
         "deletion by scaling to 0",
         f"pods were removed in the order {', '.join(removed)}, expected kubia-2, kubia-1, kubia-0",
     )
+    require(f"{KEPT}: scale to 0", kubia.lost_claims(claims))
 
 
 def test_orphan_cascade_leaves_the_pods_in_place(kubia, timeouts):
     pods = kubia.deploy_ready(2)
+    claims = kubia.claim_snapshot()
 
     kubia.delete("Orphan")
     window = kubia.timeline.quiet_window(timeouts.quiet_window)
@@ -42,12 +49,38 @@ def test_orphan_cascade_leaves_the_pods_in_place(kubia, timeouts):
     )
     owned = sorted(n for n, p in remaining.items() if p.metadata.owner_references)
     expect(not owned, "cascade Orphan", f"{', '.join(owned)} still name the deleted StatefulSet as owner")
+    require(f"{KEPT}: cascade Orphan", kubia.lost_claims(claims))
 
 
 @pytest.mark.parametrize("cascade", ["Background", "Foreground"])
 def test_cascading_delete_removes_the_pods(kubia, cascade):
+    """Span for Foreground: from the delete until the StatefulSet is gone, by then no pod may remain."""
     kubia.deploy_ready(2)
+    claims = kubia.claim_snapshot()
 
     kubia.delete(cascade)
+    if cascade == "Foreground":
+        kubia.timeline.sync()
+        left = sorted(kubia.timeline.current())
+        expect(not left, "cascade Foreground", f"the StatefulSet was gone while {', '.join(left)} still existed")
 
     kubia.wait_count(0)
+    require(f"{KEPT}: cascade {cascade}", kubia.lost_claims(claims))
+
+
+def test_a_new_statefulset_of_the_same_name_reattaches_the_claims(kubia):
+    kubia.deploy_ready(2)
+    claims = kubia.claim_snapshot()
+
+    kubia.delete("Background")
+    kubia.wait_count(0)
+    kubia.create_statefulset(2)
+    pods = kubia.wait_ready(2)
+
+    require("claims reattached by a new StatefulSet of the same name", kubia.lost_claims(claims))
+    for name, pod in sorted(pods.items()):
+        expect(
+            mounted_claims(pod) == (f"data-{name}",),
+            "claims reattached by a new StatefulSet of the same name",
+            f"the new {name_of(pod)} mounts {', '.join(mounted_claims(pod)) or 'nothing'}, not data-{name}",
+        )

@@ -2,33 +2,25 @@
 
 import pytest
 
-from kubia_conformance.objects import claim_name, describe_claim, is_usable, mounted_claims
-from kubia_conformance.verdicts import expect
+from kubia_conformance.objects import mounted_claims
+from kubia_conformance.verdicts import expect, require
 
 GUARANTEE = "stable storage"
 
 
 def test_recreated_pod_mounts_the_same_claim_and_volume(kubia):
     old = kubia.deploy_ready(2)["kubia-1"]
-    before = kubia.claims()[claim_name("kubia-1")]
+    claims = kubia.claim_snapshot()
 
     kubia.delete_pod("kubia-1")
     new = kubia.wait_replaced("kubia-1", old.metadata.uid)
 
-    after = kubia.claims().get(claim_name("kubia-1"))
     expect(
         mounted_claims(new) == ("data-kubia-1",),
         GUARANTEE,
         f"the new kubia-1 mounts {', '.join(mounted_claims(new)) or 'nothing'}, expected only data-kubia-1",
     )
-    expect(after is not None, GUARANTEE, "claim data-kubia-1 is gone after kubia-1 was recreated")
-    expect(
-        after.metadata.uid == before.metadata.uid
-        and after.spec.volume_name == before.spec.volume_name
-        and is_usable(after),
-        GUARANTEE,
-        f"after kubia-1 was recreated its claim is {describe_claim(after)}; it was {describe_claim(before)}",
-    )
+    require(f"{GUARANTEE} (the claims and their volumes, after kubia-1 was recreated)", kubia.lost_claims(claims))
 
 
 @pytest.mark.needs_containers

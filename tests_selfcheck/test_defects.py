@@ -161,6 +161,21 @@ DEFECTS = [
         ],
         lambda cluster, tmp: program("hostname_stripper"),
     ),
+    Defect(
+        "claim reaper (deletes every claim when a StatefulSet is deleted: a broken Retain)",
+        "claims outlive the deletion|claims reattached",
+        [
+            "tests_conformance/test_deletion.py::test_cascading_delete_removes_the_pods[Background]",
+            "tests_conformance/test_deletion.py::test_a_new_statefulset_of_the_same_name_reattaches_the_claims",
+        ],
+        lambda cluster, tmp: program("claim_reaper"),
+    ),
+    Defect(
+        "finalizer stripper (a Foreground delete removes the StatefulSet before its pods)",
+        "cascade Foreground",
+        ["tests_conformance/test_deletion.py::test_cascading_delete_removes_the_pods[Foreground]"],
+        lambda cluster, tmp: program("finalizer_stripper"),
+    ),
 ]
 
 

@@ -17,11 +17,13 @@ def api_client() -> client.ApiClient:
     return config.new_client_from_config()
 
 
-def suite_events(core: client.CoreV1Api, list_call: Callable[..., Any], **kwargs: Any) -> Iterator[tuple[str, Any]]:
+def suite_events(
+    core: client.CoreV1Api, list_call: Callable[..., Any], *, deletions: bool = False, **kwargs: Any
+) -> Iterator[tuple[str, Any]]:
     """(type, object) of the objects in the suite's namespaces, forever, resuming the watch whenever it ends.
 
-    Defects only touch the suite's namespaces, never anything else on the cluster. DELETED events are left out:
-    no defect acts on them."""
+    Defects only touch the suite's namespaces, never anything else on the cluster. DELETED events are left out
+    unless deletions is true."""
     suite: dict[str, bool] = {}
     while True:
         for event in watch.Watch().stream(list_call, timeout_seconds=30, **kwargs):
@@ -29,7 +31,7 @@ def suite_events(core: client.CoreV1Api, list_call: Callable[..., Any], **kwargs
             if namespace not in suite:
                 names = {n.metadata.name for n in core.list_namespace(label_selector=SUITE_SELECTOR).items}
                 suite[namespace] = namespace in names
-            if event["type"] != "DELETED" and suite[namespace]:
+            if (deletions or event["type"] != "DELETED") and suite[namespace]:
                 yield event["type"], event["object"]
 
 
