@@ -33,7 +33,7 @@ from kubernetes.client.exceptions import ApiException
 
 from kubia_conformance.cluster import Cluster
 from kubia_conformance.namespaces import SUITE, SUITE_LABEL
-from kubia_conformance.objects import list_version, name_of, version_of
+from kubia_conformance.objects import name_of, version_of
 from kubia_conformance.retry import api
 from kubia_conformance.timeline import clock, now
 from kubia_conformance.verdicts import InfrastructureError
@@ -116,9 +116,9 @@ class ClusterLock:
     """One check's hold on the cluster: exclusive (disruptive checks) or shared (every other check)."""
 
     def __init__(self, cluster: Cluster, *, exclusive: bool, what: str, timeout: float) -> None:
-        self._cluster = cluster
-        self._coordination = client.CoordinationV1Api(cluster.api_client)
+        self._leases = cluster.coordination
         self.exclusive = exclusive
+        self.kind = "exclusive" if exclusive else "shared"
         self.name = EXCLUSIVE if exclusive else SHARED_PREFIX + secrets.token_hex(5)
         self.holder = holder_identity(what)
         self._timeout = timeout
@@ -142,18 +142,15 @@ class ClusterLock:
             while True:
                 self._wait("no disruptive check to hold the cluster", lambda leases: not self._others(leases), started)
                 self._version = version_of(
-                    api(self._leases().create_namespaced_lease, NAMESPACE, lease_body(self.name, "shared", self.holder))
+                    api(self._leases.create_namespaced_lease, NAMESPACE, lease_body(self.name, self.kind, self.holder))
                 )
-                if not self._others(self._list()[0]):
+                if not self._others(self._list()):
                     break
                 self._delete()
                 self.log.append(f"{clock(now())} stepped back for a disruptive check")
             self._start_renewing()
         waited = time.monotonic() - started
-        self.log.append(
-            f"{clock(now())} {'exclusive' if self.exclusive else 'shared'} cluster lock {self.name} taken"
-            f" after {waited:.1f} s"
-        )
+        self.log.append(f"{clock(now())} {self.kind} cluster lock {self.name} taken after {waited:.1f} s")
 
     def _start_renewing(self) -> None:
         self._renewer = threading.Thread(target=self._renew, name=f"lease-{self.name}", daemon=True)
@@ -164,11 +161,10 @@ class ClusterLock:
         self._stop.set()
         if self._renewer is not None:
             self._renewer.join(timeout=RENEW_SECONDS)
-        if self.lost is None:
-            self._delete()
-            self.log.append(f"{clock(now())} cluster lock {self.name} released")
         if self.lost is not None:
-            raise LockLost(f"the {'exclusive' if self.exclusive else 'shared'} cluster lock was lost: {self.lost}")
+            raise LockLost(f"the {self.kind} cluster lock was lost: {self.lost}")
+        self._delete()
+        self.log.append(f"{clock(now())} cluster lock {self.name} released")
 
     def _take_exclusive(self, started: float) -> None:
         while True:
@@ -176,19 +172,19 @@ class ClusterLock:
             try:
                 if current is None:
                     created = api(
-                        self._leases().create_namespaced_lease,
+                        self._leases.create_namespaced_lease,
                         NAMESPACE,
-                        lease_body(EXCLUSIVE, "exclusive", self.holder),
+                        lease_body(EXCLUSIVE, self.kind, self.holder),
                     )
                     self._version = version_of(created)
                     return
                 self._observed.update({EXCLUSIVE: current})
                 if not self._observed.live(current):
                     replaced = api(
-                        self._leases().replace_namespaced_lease,
+                        self._leases.replace_namespaced_lease,
                         EXCLUSIVE,
                         NAMESPACE,
-                        lease_body(EXCLUSIVE, "exclusive", self.holder, version_of(current)),
+                        lease_body(EXCLUSIVE, self.kind, self.holder, version_of(current)),
                     )
                     self._version = version_of(replaced)
                     self.log.append(f"{clock(now())} took over an expired exclusive lock of {holder_of(current)}")
@@ -205,9 +201,9 @@ class ClusterLock:
 
     def _renew(self) -> None:
         while not self._stop.wait(RENEW_SECONDS):
-            body = lease_body(self.name, "exclusive" if self.exclusive else "shared", self.holder, self._version)
+            body = lease_body(self.name, self.kind, self.holder, self._version)
             try:
-                self._version = version_of(api(self._leases().replace_namespaced_lease, self.name, NAMESPACE, body))
+                self._version = version_of(api(self._leases.replace_namespaced_lease, self.name, NAMESPACE, body))
             except ApiException as error:
                 self.lost = f"{clock(now())} renewing {self.name} was refused: {error.status} {error.reason}"
                 return
@@ -218,30 +214,27 @@ class ClusterLock:
     def _delete(self) -> None:
         options = client.V1DeleteOptions(preconditions=client.V1Preconditions(resource_version=self._version))
         try:
-            api(self._leases().delete_namespaced_lease, self.name, NAMESPACE, body=options)
+            api(self._leases.delete_namespaced_lease, self.name, NAMESPACE, body=options)
         except ApiException as error:
             if error.status not in (404, 409):
                 raise
 
     # -- looking at the Leases -------------------------------------------------------------------------------
 
-    def _leases(self) -> client.CoordinationV1Api:
-        return self._coordination
-
     def _read(self, name: str) -> client.V1Lease | None:
         try:
-            return api(self._leases().read_namespaced_lease, name, NAMESPACE)
+            return api(self._leases.read_namespaced_lease, name, NAMESPACE)
         except ApiException as error:
             if error.status == 404:
                 return None
             raise
 
-    def _list(self) -> tuple[dict[str, client.V1Lease], str]:
-        """The suite's Leases by name, and the list's resourceVersion to watch from."""
-        listing = api(self._leases().list_namespaced_lease, NAMESPACE, label_selector=LOCK_SELECTOR)
+    def _list(self) -> dict[str, client.V1Lease]:
+        """The suite's Leases by name, as observed now."""
+        listing = api(self._leases.list_namespaced_lease, NAMESPACE, label_selector=LOCK_SELECTOR)
         leases = {name_of(lease): lease for lease in listing.items}
         self._observed.update(leases)
-        return leases, list_version(listing)
+        return leases
 
     def _others(self, leases: dict[str, client.V1Lease], *, shared: bool = False) -> list[str]:
         """Live Leases of other holders: the shared ones, or (shared=False) the exclusive one."""
@@ -265,7 +258,7 @@ class ClusterLock:
             remaining = self._timeout - (time.monotonic() - started)
             try:
                 watch_until(
-                    self._leases().list_namespaced_lease,
+                    self._leases.list_namespaced_lease,
                     observed_and_free,
                     timeout=max(0.0, min(RECHECK_SECONDS, remaining)),
                     what=what,
@@ -276,7 +269,7 @@ class ClusterLock:
             except WaitTimeout:
                 if remaining > RECHECK_SECONDS:
                     continue
-                leases = self._list()[0]
+                leases = self._list()
                 holders = self._others(leases) + self._others(leases, shared=True)
                 raise LockTimeout(
                     f"waited {self._timeout:.0f} s for {what}; the cluster lock is held by {', '.join(holders)}"
@@ -285,15 +278,9 @@ class ClusterLock:
 
 def suite_leases(cluster: Cluster) -> list[str]:
     """The suite's Leases left on the cluster (by runs killed before they could give them back)."""
-    leases = api(
-        client.CoordinationV1Api(cluster.api_client).list_namespaced_lease, NAMESPACE, label_selector=LOCK_SELECTOR
-    ).items
+    leases = api(cluster.coordination.list_namespaced_lease, NAMESPACE, label_selector=LOCK_SELECTOR).items
     return [name_of(lease) for lease in leases]
 
 
 def delete_suite_leases(cluster: Cluster) -> None:
-    api(
-        client.CoordinationV1Api(cluster.api_client).delete_collection_namespaced_lease,
-        NAMESPACE,
-        label_selector=LOCK_SELECTOR,
-    )
+    api(cluster.coordination.delete_collection_namespaced_lease, NAMESPACE, label_selector=LOCK_SELECTOR)

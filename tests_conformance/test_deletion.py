@@ -14,7 +14,7 @@ KEPT = "claims outlive the deletion (retention policy Retain)"
 def test_scaling_to_zero_terminates_pods_in_reverse_order(kubia):
     kubia.deploy_ready(3)
     claims = kubia.claim_snapshot()
-    mark = kubia.timeline.mark()
+    mark = kubia.timeline.sync()
 
     kubia.scale(0)
     kubia.wait_count(0)

@@ -7,7 +7,7 @@ from kubia_conformance.verdicts import expect, require
 
 def test_scale_down_removes_the_highest_ordinal_first_one_at_a_time(kubia):
     kubia.deploy_ready(3)
-    mark = kubia.timeline.mark()
+    mark = kubia.timeline.sync()
 
     kubia.scale(1)
     kubia.wait_count(1)
@@ -24,7 +24,7 @@ def test_scale_down_removes_the_highest_ordinal_first_one_at_a_time(kubia):
 
 def test_scale_up_adds_the_next_unused_ordinal(kubia):
     kubia.deploy_ready(2)
-    mark = kubia.timeline.mark()
+    mark = kubia.timeline.sync()
 
     kubia.scale(3)
     kubia.wait_ready(3)

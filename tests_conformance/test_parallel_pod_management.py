@@ -8,7 +8,7 @@ from kubia_conformance.verdicts import require
 def test_pods_are_created_while_their_predecessors_are_not_ready(kubia):
     kubia.deploy_ready(1, pod_management_policy="Parallel")
     kubia.make_unready("kubia-0")
-    mark = kubia.timeline.mark()
+    mark = kubia.timeline.sync()
 
     kubia.scale(3)
     kubia.wait_pods(

@@ -32,7 +32,7 @@ def wait_revisions(kubia, timeouts, expected, what):
 
 def test_rolling_update_replaces_pods_in_reverse_ordinal_order(kubia, timeouts):
     kubia.deploy_ready(3)
-    mark = kubia.timeline.mark()
+    mark = kubia.timeline.sync()
 
     update = kubia.change_template("2")
     wait_revisions(

@@ -10,7 +10,7 @@ import subprocess
 from datetime import datetime
 
 import pytest
-from kubernetes import client, watch
+from kubernetes import watch
 
 from conftest import REPO, suite_command
 from kubia_conformance.lock import EXCLUSIVE, LOCK_SELECTOR, NAMESPACE
@@ -48,7 +48,7 @@ def test_a_second_run_waits_for_the_disruptive_check_of_the_first(local_cluster,
     try:
         stream = watch.Watch()
         for event in stream.stream(
-            client.CoordinationV1Api(local_cluster.api_client).list_namespaced_lease,
+            local_cluster.coordination.list_namespaced_lease,
             NAMESPACE,
             label_selector=LOCK_SELECTOR,
             timeout_seconds=LEASE_TIMEOUT,

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from kubernetes import client, watch
+from kubernetes import watch
 
 from conftest import run_suite_to_end
 from kubia_conformance.results import read_outcomes
@@ -65,7 +65,7 @@ def command_line(pid_file: Path) -> list[str]:
 
 
 def lease_holder(cluster) -> str:
-    lease = client.CoordinationV1Api(cluster.api_client).read_namespaced_lease("kube-controller-manager", "kube-system")
+    lease = cluster.coordination.read_namespaced_lease("kube-controller-manager", "kube-system")
     return lease.spec.holder_identity
 
 
@@ -86,7 +86,7 @@ def without_statefulset_controller(cluster) -> Iterator[None]:
         replace_process(pid_file, original, "kube-controller-manager.log")
         stream = watch.Watch()
         for event in stream.stream(
-            client.CoordinationV1Api(cluster.api_client).list_namespaced_lease,
+            cluster.coordination.list_namespaced_lease,
             "kube-system",
             field_selector="metadata.name=kube-controller-manager",
             timeout_seconds=COMPONENT_TIMEOUT,
