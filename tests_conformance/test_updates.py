@@ -3,10 +3,11 @@ the StatefulSet's status tracks both revisions."""
 
 from kubia_conformance.kubia import describe_pods, describe_status
 from kubia_conformance.objects import is_serving
-from kubia_conformance.ordering import replacement_order, replacements
+from kubia_conformance.ordering import replacement_order, replacements, rolling_update_violations
 from kubia_conformance.verdicts import expect, require
 
 REVISION_LABEL = "controller-revision-hash"
+AVAILABLE = "rolling update keeps the set available"
 
 
 def revisions(pods):
@@ -30,18 +31,23 @@ def wait_revisions(kubia, timeouts, expected, what):
     )
 
 
-def test_rolling_update_replaces_pods_in_reverse_ordinal_order(kubia, timeouts):
-    kubia.deploy_ready(3)
+def test_rolling_update_replaces_pods_in_reverse_ordinal_order_keeping_the_set_available(kubia, timeouts):
+    """Span: from the template change until every pod is Ready at the new revision. Pods are replaced from the
+    highest ordinal down; each old pod starts terminating only once the pod replaced before it is back, with a new
+    uid, Running and Ready; never are two pods missing or unready at once."""
+    names = ["kubia-0", "kubia-1", "kubia-2"]
+    kubia.deploy_ready(len(names))
     mark = kubia.timeline.sync()
+    kubia.timeline.invariants.append(
+        (AVAILABLE, lambda states: rolling_update_violations(states, names, mark)),
+    )
 
     update = kubia.change_template("2")
     wait_revisions(
-        kubia,
-        timeouts,
-        dict.fromkeys(("kubia-0", "kubia-1", "kubia-2"), update),
-        f"rolling update: every pod Ready at revision {update}",
+        kubia, timeouts, dict.fromkeys(names, update), f"rolling update: every pod Ready at revision {update}"
     )
 
+    require(AVAILABLE, rolling_update_violations(kubia.timeline.states, names, mark))
     order = replacement_order(kubia.timeline.since(mark))
     expect(
         order == ["kubia-2", "kubia-1", "kubia-0"],

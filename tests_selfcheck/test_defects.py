@@ -176,6 +176,15 @@ DEFECTS = [
         ["tests_conformance/test_deletion.py::test_cascading_delete_removes_the_pods[Foreground]"],
         lambda cluster, tmp: program("finalizer_stripper"),
     ),
+    Defect(
+        "rolling rusher (a rolling update deletes the next pod before the updated one is Ready)",
+        "rolling update keeps the set available",
+        [
+            "tests_conformance/test_updates.py::"
+            "test_rolling_update_replaces_pods_in_reverse_ordinal_order_keeping_the_set_available"
+        ],
+        lambda cluster, tmp: program("rolling_rusher"),
+    ),
 ]
 
 

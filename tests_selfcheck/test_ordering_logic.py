@@ -7,6 +7,7 @@ from kubia_conformance.ordering import (
     creation_order_violations,
     identity_violations,
     replacement_order,
+    rolling_update_violations,
     scale_down_violations,
 )
 
@@ -77,3 +78,52 @@ def test_two_incarnations_at_once_are_flagged():
 def test_an_incarnation_with_another_claim_is_flagged():
     t = Timeline().created("kubia-1", claims=("data-kubia-2",))
     assert any("mounts data-kubia-2 at" in v for v in identity_violations(t.states))
+
+
+def rolled(t, name, uid, ready=True):
+    """name terminates, goes, and comes back as uid (Ready unless ready is false)."""
+    t.terminating(name).deleted(name).created(name, uid=uid)
+    return t.add(name, phase="Running", ready=True, uid=uid) if ready else t
+
+
+def deployed(names):
+    t = Timeline()
+    for name in names:
+        t.created(name).ready(name)
+    return t, t.history.last_seq
+
+
+NAMES = ["kubia-0", "kubia-1", "kubia-2"]
+
+
+def test_a_rolling_update_that_waits_for_each_replacement_is_accepted():
+    t, start = deployed(NAMES)
+    for name in reversed(NAMES):
+        rolled(t, name, f"new-{name}")
+    assert rolling_update_violations(t.states, NAMES, start) == []
+
+
+def test_terminating_before_the_previous_replacement_is_ready_is_flagged():
+    t, start = deployed(NAMES)
+    rolled(t, "kubia-2", "new-2", ready=False)
+    t.terminating("kubia-1")
+    violations = rolling_update_violations(t.states, NAMES, start)
+    assert any(
+        v.startswith("kubia-1 started terminating at") and "kubia-2, replaced just before, was Pending not Ready" in v
+        for v in violations
+    ), violations
+    assert any("2 pods were missing or not Running and Ready at once" in v for v in violations), violations
+
+
+def test_terminating_before_the_previous_pod_was_even_replaced_is_flagged():
+    t, start = deployed(NAMES)
+    t.terminating("kubia-2").terminating("kubia-1")
+    violations = rolling_update_violations(t.states, NAMES, start)
+    assert any("kubia-2, replaced just before, was not replaced yet" in v for v in violations), violations
+
+
+def test_an_unready_bystander_during_a_replacement_counts_as_two_down():
+    t, start = deployed(NAMES)
+    t.terminating("kubia-2").add("kubia-0", phase="Running")
+    (violation,) = rolling_update_violations(t.states, NAMES, start)
+    assert "kubia-0 was Running not Ready; kubia-2 was Running Ready and terminating" in violation
