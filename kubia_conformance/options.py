@@ -30,7 +30,8 @@ class Options:
     image: str
     storage_mode: str
     storage_class: str | None
-    dns_server: tuple[str, int] | None
+    dns_servers: tuple[tuple[str, int], ...]
+    """Each cluster DNS endpoint given by --dns-server; empty for a port-forward."""
     cluster_domain: str
     timeout_scale: float
     allow_disruption: bool
@@ -77,9 +78,9 @@ def add_options(parser: pytest.Parser) -> None:
     group.addoption(
         "--dns-server",
         default=os.environ.get("KUBIA_DNS_SERVER"),
-        metavar="HOST:PORT",
-        help="cluster DNS reachable from this machine, for the DNS checks (default: $KUBIA_DNS_SERVER; "
-        "without it, the cluster DNS pod is reached through a port-forward)",
+        metavar="HOST:PORT[,HOST:PORT...]",
+        help="cluster DNS reachable from this machine, for the DNS checks; with several endpoints, each one is "
+        "asked (default: $KUBIA_DNS_SERVER; without it, every cluster DNS pod is reached through a port-forward)",
     )
     group.addoption(
         "--cluster-domain",
@@ -148,7 +149,7 @@ def read_options(config: pytest.Config) -> Options:
         image=config.getoption("image"),
         storage_mode=mode,
         storage_class=storage_class,
-        dns_server=parse_dns_server(dns_server) if dns_server is not None else None,
+        dns_servers=parse_dns_servers(dns_server) if dns_server else (),
         cluster_domain=config.getoption("cluster_domain"),
         timeout_scale=scale,
         allow_disruption=config.getoption("allow_disruption"),
@@ -161,9 +162,15 @@ def read_options(config: pytest.Config) -> Options:
     )
 
 
-def parse_dns_server(value: str) -> tuple[str, int]:
-    """HOST:PORT (or a bare HOST, port 53) as given to --dns-server; a malformed value is a usage error."""
-    host, _, port = value.rpartition(":") if ":" in value else (value, ":", "53")
-    if not host or not port.isdigit() or not 0 < int(port) < 65536:
-        raise pytest.UsageError(f"--dns-server must be HOST:PORT, e.g. 127.0.0.1:10053, not {value!r}")
-    return host, int(port)
+def parse_dns_servers(value: str) -> tuple[tuple[str, int], ...]:
+    """HOST:PORT endpoints (a bare HOST means port 53), comma-separated, as given to --dns-server; a malformed
+    value is a usage error."""
+    servers = []
+    for item in value.split(","):
+        host, _, port = item.strip().rpartition(":") if ":" in item else (item.strip(), ":", "53")
+        if not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise pytest.UsageError(
+                f"--dns-server must be HOST:PORT[,HOST:PORT...], e.g. 127.0.0.1:10053, not {value!r}"
+            )
+        servers.append((host, int(port)))
+    return tuple(servers)

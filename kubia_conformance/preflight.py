@@ -20,7 +20,7 @@ def preflight(options: Options, timeouts: Timeouts) -> tuple[Cluster, Capabiliti
     try:
         check_permissions(cluster)
         storage = choose_storage(cluster, options.storage_mode, options.storage_class)
-        dns = choose_dns(cluster, options.dns_server, options.cluster_domain)
+        dns = choose_dns(cluster, options.dns_servers, options.cluster_domain)
         disruption = choose_disruption(cluster, options)
         return cluster, detect(cluster, storage, dns, disruption, probe_namespace="default")
     except ApiException as error:

@@ -17,7 +17,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import dns.message
+import dns.query
 import pytest
+import tenacity
 from kubernetes import watch
 
 from conftest import run_suite_to_end
@@ -33,10 +36,10 @@ COMPONENT_TIMEOUT = 60
 
 
 @contextlib.contextmanager
-def program(name: str) -> Iterator[None]:
+def program(name: str, *args: str) -> Iterator[None]:
     """Runs defects/<name>.py for the duration, and makes sure it is gone afterwards."""
     with open(STATE / "logs" / f"defect-{name}.log", "w") as log:
-        process = subprocess.Popen([sys.executable, str(DEFECTS_DIR / f"{name}.py")], stdout=log, stderr=log)
+        process = subprocess.Popen([sys.executable, str(DEFECTS_DIR / f"{name}.py"), *args], stdout=log, stderr=log)
         try:
             yield
         finally:
@@ -112,6 +115,34 @@ def coredns_answering_servfail(tmp_path: Path) -> Iterator[None]:
         replace_process(pid_file, original, "coredns.log")
 
 
+@contextlib.contextmanager
+def flapping_dns(tmp_path: Path) -> Iterator[None]:
+    """CoreDNS moved to another port, behind a proxy on its address that drops a record from every second answer."""
+    host, port = os.environ["KUBIA_DNS_SERVER"].rsplit(":", 1)
+    upstream = str(int(port) + 100)
+    pid_file = STATE / "pids" / "coredns"
+    original = command_line(pid_file)
+    corefile = Path(original[original.index("-conf") + 1])
+    moved = tmp_path / "Corefile.moved"
+    moved.write_text(corefile.read_text().replace(f".:{port} {{", f".:{upstream} {{"))
+    replace_process(pid_file, [original[0], "-conf", str(moved)], "coredns-defect.log")
+    try:
+        with program("flapping_dns", host, port, upstream):
+            answering(host, int(port))
+            yield
+    finally:
+        replace_process(pid_file, original, "coredns.log")
+        answering(host, int(port))
+
+
+def answering(host: str, port: int) -> None:
+    """Waits until the DNS at host:port answers (a process just started there)."""
+    query = dns.message.make_query("kubernetes.default.svc.cluster.local", "A")
+    tenacity.Retrying(stop=tenacity.stop_after_delay(COMPONENT_TIMEOUT), wait=tenacity.wait_fixed(0.2), reraise=True)(
+        dns.query.udp, query, host, port=port, timeout=1
+    )
+
+
 @dataclass
 class Defect:
     name: str
@@ -184,6 +215,21 @@ DEFECTS = [
             "test_rolling_update_replaces_pods_in_reverse_ordinal_order_keeping_the_set_available"
         ],
         lambda cluster, tmp: program("rolling_rusher"),
+    ),
+    Defect(
+        "claim squatter (an unlabelled pod mounts a claim in use)",
+        "at most one pod per identity (name and claim)",
+        ["tests_conformance/test_stable_storage.py::test_recreated_pod_mounts_the_same_claim_and_volume"],
+        lambda cluster, tmp: program("claim_squatter"),
+    ),
+    Defect(
+        "flapping DNS (every second answer to a question loses a record)",
+        "the answer did not hold",
+        [
+            "tests_conformance/test_dns.py::test_srv_lists_exactly_the_ready_pods",
+            "tests_conformance/test_dns.py::test_each_pod_a_record_is_its_pod_ip",
+        ],
+        lambda cluster, tmp: flapping_dns(tmp),
     ),
 ]
 

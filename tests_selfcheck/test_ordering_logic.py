@@ -71,8 +71,27 @@ def test_one_incarnation_after_another_is_accepted():
 
 def test_two_incarnations_at_once_are_flagged():
     t = Timeline().created("kubia-1").created("kubia-1", uid="new-1")
+    by_name, by_claim = identity_violations(t.states)
+    assert "while uid uid-kubi still existed" in by_name
+    assert "mounts data-kubia-1 at 12:00:02.000 (#2) while kubia-1 (uid uid-kubi) mounting it still existed" in by_claim
+
+
+def test_a_pod_of_any_name_mounting_a_claim_in_use_is_flagged_once():
+    t = Timeline().created("kubia-1").created("squatter", claims=("data-kubia-1",)).ready("kubia-1")
+    t.add("squatter", phase="Running", claims=("data-kubia-1",))
     (violation,) = identity_violations(t.states)
-    assert "while uid uid-kubi still existed" in violation
+    assert violation.startswith("squatter (uid uid-squa) mounts data-kubia-1 at 12:00:02.000 (#2) while kubia-1")
+
+
+def test_a_claim_mounted_by_a_pod_of_another_name_after_its_holder_was_deleted_is_accepted():
+    t = (
+        Timeline()
+        .created("kubia-1")
+        .terminating("kubia-1")
+        .deleted("kubia-1")
+        .created("other", claims=("data-kubia-1",))
+    )
+    assert identity_violations(t.states) == []
 
 
 def test_an_incarnation_with_another_claim_is_flagged():

@@ -65,7 +65,7 @@ def test_an_inferred_deletion_counts_as_gone_for_scale_down():
 
 def test_a_timed_out_wait_names_the_broken_invariant_as_its_cause():
     r = Recorder().created("kubia-1").created("kubia-1", uid="uid-second")
-    timeline = PodTimeline(None, "ns", "app=kubia", 1.0, history=r.history)  # never started: only its record is read
+    timeline = PodTimeline(None, "ns", 1.0, history=r.history)  # never started: only its record is read
     timeline.invariants.append(("at most one pod per identity", identity_violations))
     explained = timeline.explain(WaitTimeout("kubia-1 to be Ready", 60, "kubia-1 Pending"))
     assert isinstance(explained, GuaranteeBroken), explained
@@ -76,7 +76,7 @@ def test_a_timed_out_wait_names_the_broken_invariant_as_its_cause():
 
 
 def test_a_timed_out_wait_with_no_broken_invariant_stays_a_timeout():
-    timeline = PodTimeline(None, "ns", "app=kubia", 1.0, history=Recorder().created("kubia-0").history)
+    timeline = PodTimeline(None, "ns", 1.0, history=Recorder().created("kubia-0").history)
     timeline.invariants.append(("at most one pod per identity", identity_violations))
     timed_out = WaitTimeout("kubia-0 to be Ready", 60, "kubia-0 Pending")
     assert timeline.explain(timed_out) is timed_out
