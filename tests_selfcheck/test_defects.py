@@ -98,40 +98,59 @@ def without_statefulset_controller(cluster) -> Iterator[None]:
                 stream.stop()
 
 
+DNS_REPLICAS = ("coredns", "coredns-2")
+"""The local cluster's CoreDNS processes (scripts/local-cluster), in the order of the endpoints in KUBIA_DNS_SERVER."""
+
+
+def dns_endpoint(replica: int) -> tuple[str, str]:
+    host, port = os.environ["KUBIA_DNS_SERVER"].split(",")[replica].rsplit(":", 1)
+    return host, port
+
+
 @contextlib.contextmanager
-def coredns_answering_servfail(tmp_path: Path) -> Iterator[None]:
-    """CoreDNS replaced, on the same address, by one whose cluster zone answers SERVFAIL: up, but broken."""
-    port = os.environ["KUBIA_DNS_SERVER"].rsplit(":", 1)[1]
-    broken = tmp_path / "Corefile.servfail"
+def coredns_answering_servfail(tmp_path: Path, replicas: tuple[int, ...]) -> Iterator[None]:
+    """The CoreDNS replicas replaced, on the same addresses, by ones whose cluster zone answers SERVFAIL: up, but
+    broken."""
+    with contextlib.ExitStack() as stack:
+        for replica in replicas:
+            stack.enter_context(_servfail(tmp_path, replica))
+        yield
+
+
+@contextlib.contextmanager
+def _servfail(tmp_path: Path, replica: int) -> Iterator[None]:
+    name, (_, port) = DNS_REPLICAS[replica], dns_endpoint(replica)
+    broken = tmp_path / f"Corefile.{name}.servfail"
     broken.write_text(
         f".:{port} {{\n  bind 127.0.0.1\n  template ANY ANY cluster.local {{\n    rcode SERVFAIL\n  }}\n}}\n"
     )
-    pid_file = STATE / "pids" / "coredns"
+    pid_file = STATE / "pids" / name
     original = command_line(pid_file)
-    replace_process(pid_file, [original[0], "-conf", str(broken)], "coredns-defect.log")
+    replace_process(pid_file, [original[0], "-conf", str(broken)], f"{name}-defect.log")
     try:
         yield
     finally:
-        replace_process(pid_file, original, "coredns.log")
+        replace_process(pid_file, original, f"{name}.log")
 
 
 @contextlib.contextmanager
 def flapping_dns(tmp_path: Path) -> Iterator[None]:
-    """CoreDNS moved to another port, behind a proxy on its address that drops a record from every second answer."""
-    host, port = os.environ["KUBIA_DNS_SERVER"].rsplit(":", 1)
+    """The first CoreDNS moved to another port, behind a proxy on its address that drops a record from every second
+    answer."""
+    host, port = dns_endpoint(0)
     upstream = str(int(port) + 100)
-    pid_file = STATE / "pids" / "coredns"
+    pid_file = STATE / "pids" / DNS_REPLICAS[0]
     original = command_line(pid_file)
     corefile = Path(original[original.index("-conf") + 1])
     moved = tmp_path / "Corefile.moved"
     moved.write_text(corefile.read_text().replace(f".:{port} {{", f".:{upstream} {{"))
-    replace_process(pid_file, [original[0], "-conf", str(moved)], "coredns-defect.log")
+    replace_process(pid_file, [original[0], "-conf", str(moved)], f"{DNS_REPLICAS[0]}-defect.log")
     try:
         with program("flapping_dns", host, port, upstream):
             answering(host, int(port))
             yield
     finally:
-        replace_process(pid_file, original, "coredns.log")
+        replace_process(pid_file, original, f"{DNS_REPLICAS[0]}.log")
         answering(host, int(port))
 
 
@@ -155,13 +174,22 @@ class Defect:
 
 DEFECTS = [
     Defect(
-        "cluster DNS down (its cluster zone answers SERVFAIL)",
+        "cluster DNS down (every CoreDNS endpoint's cluster zone answers SERVFAIL)",
         "peer discovery",
         [
             "tests_conformance/test_dns.py::test_srv_lists_exactly_the_ready_pods",
             "tests_conformance/test_dns.py::test_each_pod_a_record_is_its_pod_ip",
         ],
-        lambda cluster, tmp: coredns_answering_servfail(tmp),
+        lambda cluster, tmp: coredns_answering_servfail(tmp, (0, 1)),
+    ),
+    Defect(
+        "one DNS replica broken (the second CoreDNS endpoint answers SERVFAIL, the first is healthy)",
+        "peer discovery",
+        [
+            "tests_conformance/test_dns.py::test_srv_lists_exactly_the_ready_pods",
+            "tests_conformance/test_dns.py::test_each_pod_a_record_is_its_pod_ip",
+        ],
+        lambda cluster, tmp: coredns_answering_servfail(tmp, (1,)),
     ),
     Defect(
         "naive StatefulSet controller (all pods at once, kube-controller-manager's own switched off)",
