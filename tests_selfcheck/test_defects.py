@@ -259,6 +259,12 @@ DEFECTS = [
         ],
         lambda cluster, tmp: flapping_dns(tmp),
     ),
+    Defect(
+        "claim flapper (a claim is Lost for a moment as its pod goes, then Bound again)",
+        "claim retention",
+        ["tests_conformance/test_claim_retention.py::test_claims_survive_scale_down_and_are_reattached_on_scale_up"],
+        lambda cluster, tmp: program("claim_flapper"),
+    ),
 ]
 
 

@@ -1,0 +1,52 @@
+"""The claim rule read off a claim timeline (kubia_conformance/kubia.py claim_losses), on hand-made timelines: a
+claim of a snapshot that stopped being kept, even between two reads, must show, once, with its time."""
+
+from histories import T0
+
+from kubia_conformance.kubia import ClaimSnapshot, claim_losses
+from kubia_conformance.timeline import ClaimState
+
+SNAPSHOT = ClaimSnapshot(1, {"data-kubia-0": ("uid-0", "pv-0")}, {"data-kubia-0": "uid uid-0 on pv-0"})
+
+
+def states(*changes: dict) -> list[ClaimState]:
+    """The claim Bound at #1 (the snapshot), then each change applied in turn, one state each."""
+    base = {
+        "event": "MODIFIED",
+        "name": "data-kubia-0",
+        "uid": "uid-0",
+        "phase": "Bound",
+        "terminating": False,
+        "volume": "pv-0",
+    }
+    out = [ClaimState(seq=1, at=T0, version="1", **{**base, "event": "LISTED"})]
+    for seq, change in enumerate(changes, start=2):
+        out.append(ClaimState(seq=seq, at=T0.replace(second=seq), version=str(seq), **{**base, **change}))
+    return out
+
+
+def test_a_claim_kept_bound_is_no_loss():
+    assert claim_losses(states({}, {}), SNAPSHOT) == []
+
+
+def test_a_claim_lost_for_a_moment_shows_even_if_bound_again():
+    (loss,) = claim_losses(states({"phase": "Lost"}, {}), SNAPSHOT)
+    assert loss == "data-kubia-0 (uid uid-0) was Lost at 12:00:02.000 (#2)"
+
+
+def test_deletion_and_recreation_under_the_same_name_both_show():
+    losses = claim_losses(
+        states({"terminating": True}, {"event": "DELETED", "terminating": True}, {"event": "ADDED", "uid": "uid-9"}),
+        SNAPSHOT,
+    )
+    assert losses == [
+        "data-kubia-0 (uid uid-0) was marked for deletion at 12:00:02.000 (#2)",
+        "data-kubia-0 (uid uid-0) was deleted at 12:00:03.000 (#3)",
+        "data-kubia-0 reappeared at 12:00:04.000 (#4) as another claim (uid uid-9, was uid-0)",
+    ]
+
+
+def test_states_before_the_snapshot_and_other_claims_do_not_count():
+    earlier = states({"name": "data-kubia-5", "phase": "Lost"})
+    assert claim_losses(earlier, SNAPSHOT) == []
+    assert claim_losses(states({"phase": "Pending"}), ClaimSnapshot(2, SNAPSHOT.kept, SNAPSHOT.described)) == []
