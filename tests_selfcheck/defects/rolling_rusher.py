@@ -1,6 +1,9 @@
-"""Defect: a rolling rusher, a rolling update that does not wait for readiness. As soon as the controller creates
-an updated kubia-N, it deletes the next lower ordinal, before kubia-N is Ready. Pods are still replaced from the
-highest ordinal down, so a check of the order alone passes; the check that the set stays available must not."""
+"""Defect: a rolling rusher, an update that does not wait for readiness nor respect its bounds. As soon as the
+controller creates an updated kubia-N, it deletes the next lower ordinal, before kubia-N is Ready.
+- RollingUpdate: pods are still replaced from the highest ordinal down, so a check of the order alone passes; the
+  check that the set stays available must not.
+- A partition, or OnDelete: the pod below is replaced outside any quiet window (as the updated pod is created, or
+  after the test's own delete); only a check over the whole test sees it."""
 
 from kubernetes import client
 
