@@ -9,6 +9,8 @@ GUARANTEE = "claim retention"
 
 
 def test_claims_survive_scale_down_and_are_reattached_on_scale_up(kubia, timeouts):
+    """Span: from the claim snapshot (all 3 Ready) to the end of the test: the claim watch holds every claim to staying
+    Bound, unmarked and on its volume throughout, not only at the two reads."""
     kubia.deploy_ready(3)
     claims = kubia.claim_snapshot()
 
@@ -37,6 +39,7 @@ def retention_policy(capabilities):
 
 @pytest.mark.usefixtures("retention_policy")
 def test_when_scaled_delete_removes_the_claims_of_removed_ordinals(kubia):
+    """Span: from the scale-down until only data-kubia-0 remains (claim watch); data-kubia-0 read then."""
     kubia.deploy_ready(3, retention_policy={"whenScaled": "Delete", "whenDeleted": "Retain"})
 
     kubia.scale(1)
@@ -56,6 +59,7 @@ def test_when_scaled_delete_removes_the_claims_of_removed_ordinals(kubia):
 
 @pytest.mark.usefixtures("retention_policy")
 def test_when_deleted_delete_removes_the_claims_with_the_statefulset(kubia):
+    """Span: from the delete until no claim remains (claim watch)."""
     kubia.deploy_ready(2, retention_policy={"whenScaled": "Retain", "whenDeleted": "Delete"})
 
     kubia.delete("Background")

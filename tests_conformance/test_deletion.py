@@ -12,6 +12,7 @@ KEPT = "claims outlive the deletion (retention policy Retain)"
 
 
 def test_scaling_to_zero_terminates_pods_in_reverse_order(kubia):
+    """Span: from the scale request until no pod remains; the claims kept from before it to the end of the test."""
     kubia.deploy_ready(3)
     claims = kubia.claim_snapshot()
     mark = kubia.timeline.sync()
@@ -31,11 +32,14 @@ def test_scaling_to_zero_terminates_pods_in_reverse_order(kubia):
 
 
 def test_orphan_cascade_leaves_the_pods_in_place(kubia, timeouts):
+    """Span: from the delete request to the end of the quiet window after the StatefulSet is gone: no pod
+    replaced or removed; the claims kept for the rest of the test."""
     pods = kubia.deploy_ready(2)
     claims = kubia.claim_snapshot()
 
+    requested = kubia.timeline.sync()
     kubia.delete("Orphan")
-    window = kubia.timeline.quiet_window(timeouts.quiet_window)
+    window = kubia.timeline.quiet_window(timeouts.quiet_window, since=requested)
 
     require("cascade Orphan", replacements(kubia.timeline.window(window), set(pods)))
     remaining = kubia.pods()
@@ -69,6 +73,8 @@ def test_cascading_delete_removes_the_pods(kubia, cascade):
 
 
 def test_a_new_statefulset_of_the_same_name_reattaches_the_claims(kubia):
+    """Span: the claims kept from before the delete to the end of the test (claim watch); the new pods as they
+    become Ready."""
     kubia.deploy_ready(2)
     claims = kubia.claim_snapshot()
 

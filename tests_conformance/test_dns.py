@@ -59,6 +59,8 @@ def records(kubia, dns_access: DnsAccess, cluster_domain: str, timeouts: Timeout
 
 
 def test_srv_lists_exactly_the_ready_pods(kubia, records):
+    """Span: each expected answer, from when the pods reach the state until it has held over 3 more reads, on each
+    DNS endpoint."""
     kubia.deploy_ready(3)
     records.expect_srv(["kubia-0", "kubia-1", "kubia-2"], "all Ready")
 
@@ -71,6 +73,7 @@ def test_srv_lists_exactly_the_ready_pods(kubia, records):
 
 
 def test_each_pod_a_record_is_its_pod_ip(kubia, records):
+    """Span: each pod's A record, until it has held over 3 more reads, on each DNS endpoint."""
     pods = kubia.deploy_ready(3)
 
     for name, pod in sorted(pods.items()):
@@ -78,6 +81,7 @@ def test_each_pod_a_record_is_its_pod_ip(kubia, records):
 
 
 def test_records_follow_scale_up_scale_down_and_a_replaced_pod(kubia, records):
+    """Span: each expected answer after each change, until it has held over 3 more reads, on each DNS endpoint."""
     kubia.deploy_ready(2)
     records.expect_srv(["kubia-0", "kubia-1"], "2 replicas")
 

@@ -32,18 +32,19 @@ def pinned_node(cluster, claim):
 
 
 def untouched_until_deleted(old, outage):
-    """The at-most-one rule until the test deletes the pod: the pod on the lost node stays, nothing replaces it."""
+    """The at-most-one rule until the test lets the pod go (force delete, out-of-service taint): the pod on the lost
+    node stays, nothing replaces it. A normal delete does not let it go: the pod must stay Terminating."""
 
     def rule(states):
         violations = [
-            f"{VICTIM} (uid {s.uid[:8]}) on the lost node {outage.node} was removed at {s.when}, before any delete "
-            "by the test"
+            f"{VICTIM} (uid {s.uid[:8]}) on the lost node {outage.node} was removed at {s.when}, before the test "
+            "force-deleted it"
             for s in states
             if s.uid == old.metadata.uid and not s.exists
         ]
         violations += [
             f"a replacement {VICTIM} (uid {s.uid[:8]}) was created at {s.when} while the old one was on the lost "
-            f"node {outage.node}, before any delete by the test"
+            f"node {outage.node}, before the test force-deleted it"
             for s in creations(states)
             if s.name == VICTIM and s.uid != old.metadata.uid
         ]
@@ -130,6 +131,7 @@ def test_pod_on_a_lost_node_is_replaced_only_after_force_delete(kubia, node_outa
     claim_before = kubia.claims()[CLAIM]
     claims = kubia.claim_snapshot()
 
+    deleted = kubia.timeline.sync()
     try:
         kubia.delete_pod(VICTIM, uid=old.metadata.uid)
     except ApiException as error:
@@ -142,10 +144,10 @@ def test_pod_on_a_lost_node_is_replaced_only_after_force_delete(kubia, node_outa
         lambda p: VICTIM not in p or p[VICTIM].metadata.uid != old.metadata.uid or is_terminating(p[VICTIM]),
         f"{VICTIM} to be Terminating",
     )
-    window = kubia.timeline.quiet_window(timeouts.quiet_window)
+    kubia.timeline.quiet_window(timeouts.quiet_window, since=deleted)
     outage.note(f"quiet window of {timeouts.quiet_window:.0f} s over")
 
-    require(AT_MOST_ONE, untouched(kubia.timeline.window(window)))
+    require(AT_MOST_ONE, untouched(kubia.timeline.since(deleted)))
     users = sorted(
         n for n, p in kubia.pods().items() if CLAIM in mounted_claims(p) and p.metadata.uid != old.metadata.uid
     )
@@ -158,6 +160,8 @@ def test_pod_on_a_lost_node_is_replaced_only_after_force_delete(kubia, node_outa
 
 
 def test_out_of_service_taint_lets_the_cluster_replace_the_pod(kubia, node_outage, cluster, timeouts):
+    """Span: the whole test. Until the taint, the pod on the lost node stays and nothing replaces it; at no point
+    do two pods use data-kubia-1."""
     old, outage, untouched = lose_node_of_victim(kubia, node_outage)
     claim_before = kubia.claims()[CLAIM]
     claims = kubia.claim_snapshot()

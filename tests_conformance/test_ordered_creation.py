@@ -15,12 +15,14 @@ def test_each_pod_is_created_after_its_predecessor_is_running_and_ready(kubia):
 
 
 def test_an_unready_pod_holds_back_its_successor_until_it_is_ready(kubia, timeouts):
-    """Span: the quiet window (no successor while kubia-0 is unready), then the whole test (creation order)."""
+    """Span: from the scale request to the end of the quiet window (no successor while kubia-0 is unready), then
+    the whole test (creation order)."""
     kubia.deploy_ready(1)
     kubia.make_unready("kubia-0")
 
+    requested = kubia.timeline.sync()
     kubia.scale(3)
-    window = kubia.timeline.quiet_window(timeouts.quiet_window)
+    window = kubia.timeline.quiet_window(timeouts.quiet_window, since=requested)
 
     early = [
         f"{s.name} created at {s.when} (#{s.seq}) while kubia-0 was unready "

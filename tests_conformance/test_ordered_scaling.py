@@ -6,6 +6,7 @@ from kubia_conformance.verdicts import expect, require
 
 
 def test_scale_down_removes_the_highest_ordinal_first_one_at_a_time(kubia):
+    """Span: from the scale request until one pod remains."""
     kubia.deploy_ready(3)
     mark = kubia.timeline.sync()
 
@@ -23,6 +24,7 @@ def test_scale_down_removes_the_highest_ordinal_first_one_at_a_time(kubia):
 
 
 def test_scale_up_adds_the_next_unused_ordinal(kubia):
+    """Span: from the scale request until 3 pods are Ready."""
     kubia.deploy_ready(2)
     mark = kubia.timeline.sync()
 

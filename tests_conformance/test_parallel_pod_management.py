@@ -6,6 +6,7 @@ from kubia_conformance.verdicts import require
 
 
 def test_pods_are_created_while_their_predecessors_are_not_ready(kubia):
+    """Span: from the scale request until kubia-1 and kubia-2 exist, kubia-0 unready throughout."""
     kubia.deploy_ready(1, pod_management_policy="Parallel")
     kubia.make_unready("kubia-0")
     mark = kubia.timeline.sync()

@@ -19,12 +19,14 @@ def changes(states):
 
 @pytest.mark.parametrize("direction", TARGETS)
 def test_ordered_ready_scaling_halts_while_a_pod_is_unready(kubia, timeouts, direction):
-    """Span: the quiet window after the scale request, while kubia-0 is unready."""
+    """Span: from the scale request to the end of the quiet window that follows it, while kubia-0 is unready (the
+    test then makes it Ready, which ends the guarantee)."""
     kubia.deploy_ready(3)
     kubia.make_unready("kubia-0")
 
+    requested = kubia.timeline.sync()
     kubia.scale(TARGETS[direction])
-    window = kubia.timeline.quiet_window(timeouts.quiet_window)
+    window = kubia.timeline.quiet_window(timeouts.quiet_window, since=requested)
 
     require(
         f"scaling {direction} (OrderedReady) went on while kubia-0 was unready "
@@ -37,6 +39,7 @@ def test_ordered_ready_scaling_halts_while_a_pod_is_unready(kubia, timeouts, dir
 
 @pytest.mark.parametrize("direction", TARGETS)
 def test_parallel_scaling_goes_on_while_a_pod_is_unready(kubia, direction):
+    """Span: from the scale request until the target pods exist, kubia-0 unready throughout."""
     kubia.deploy_ready(3, pod_management_policy="Parallel")
     kubia.make_unready("kubia-0")
 

@@ -8,6 +8,7 @@ REPLICAS = 3
 
 
 def test_kubia_deploys_with_one_bound_claim_per_pod(kubia):
+    """Span: from the StatefulSet's creation until every pod is Ready; claims read then."""
     kubia.deploy(replicas=REPLICAS)
 
     pods = kubia.wait_ready(REPLICAS)

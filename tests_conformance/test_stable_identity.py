@@ -8,6 +8,8 @@ GUARANTEE = "stable identity"
 
 
 def test_deleted_pod_comes_back_with_the_same_name_and_hostname(kubia):
+    """Span: from the delete until the new kubia-1 is Ready (its spec read then); at most one pod per identity and
+    claim over the whole test."""
     old = kubia.deploy_ready(2)["kubia-1"]
 
     kubia.delete_pod("kubia-1")
@@ -28,6 +30,7 @@ def test_deleted_pod_comes_back_with_the_same_name_and_hostname(kubia):
 
 @pytest.mark.needs_containers
 def test_hostname_inside_the_container_is_the_pod_name(kubia):
+    """Span: after the recreated pod is Ready, one exec per pod."""
     old = kubia.deploy_ready(2)["kubia-1"]
     kubia.delete_pod("kubia-1")
     kubia.wait_replaced("kubia-1", old.metadata.uid)

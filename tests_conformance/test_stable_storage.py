@@ -9,6 +9,8 @@ GUARANTEE = "stable storage"
 
 
 def test_recreated_pod_mounts_the_same_claim_and_volume(kubia):
+    """Span: the claims kept from before the delete to the end of the test (claim watch); at most one pod per
+    claim over the whole test, counting pods without the StatefulSet's labels."""
     old = kubia.deploy_ready(2)["kubia-1"]
     claims = kubia.claim_snapshot()
 
@@ -25,6 +27,7 @@ def test_recreated_pod_mounts_the_same_claim_and_volume(kubia):
 
 @pytest.mark.needs_containers
 def test_posted_data_survives_pod_recreation_and_scaling_to_zero(kubia):
+    """Span: the data is read back once, after recreation and scaling to 0 and back."""
     kubia.deploy_ready(2)
     for pod in ("kubia-0", "kubia-1"):
         kubia.http(pod, "POST", f"written to {pod}")

@@ -84,8 +84,9 @@ def test_on_delete_updates_only_the_pods_that_were_deleted(kubia, timeouts):
         ("OnDelete (pods not deleted are left alone)", lambda states: replacements(states, untouched))
     )
 
+    changed = kubia.timeline.sync()
     update = kubia.change_template("2")
-    window = kubia.timeline.quiet_window(timeouts.quiet_window)
+    window = kubia.timeline.quiet_window(timeouts.quiet_window, since=changed)
     require("OnDelete (no pod replaced before a delete)", replacements(kubia.timeline.window(window), set(pods)))
 
     kubia.delete_pod("kubia-1")
@@ -98,8 +99,10 @@ def test_on_delete_updates_only_the_pods_that_were_deleted(kubia, timeouts):
 
 
 def test_status_tracks_the_current_and_update_revisions(kubia, timeouts):
+    """Span: the status as the StatefulSet watch shows it at each stage (it lags the pods, so each stage is waited
+    for, not read once)."""
     pods = kubia.deploy_ready(2, update_strategy={"type": "RollingUpdate", "rollingUpdate": {"partition": 1}})
-    initial = kubia.statefulset().status
+    initial = kubia.wait_status(lambda s: (s.ready_replicas or 0) == 2, "status to count the 2 Ready pods")
     expect(
         initial.current_revision == initial.update_revision == revisions(pods)["kubia-0"],
         "revisions",
@@ -108,7 +111,10 @@ def test_status_tracks_the_current_and_update_revisions(kubia, timeouts):
 
     update = kubia.change_template("2")
     wait_revisions(kubia, timeouts, {"kubia-1": update}, f"partition 1: kubia-1 Ready at revision {update}")
-    partial = kubia.statefulset().status
+    partial = kubia.wait_status(
+        lambda s: (s.updated_replicas or 0) >= 1 and (s.ready_replicas or 0) == 2,
+        "mid-update status to count the updated kubia-1 and 2 Ready pods",
+    )
     expect(
         (partial.current_revision, partial.update_revision, partial.updated_replicas)
         == (initial.current_revision, update, 1),
