@@ -112,6 +112,13 @@ def test_unreachable_dns_server(local_cluster):
     assert_one_clear_error(local_suite("--dns-server", "127.0.0.1:9"), "--dns-server 127.0.0.1:9", "did not answer")
 
 
+def test_one_unreachable_dns_endpoint_of_several(local_cluster):
+    healthy = os.environ["KUBIA_DNS_SERVER"].split(",")[0]
+    assert_one_clear_error(
+        local_suite("--dns-server", f"{healthy},127.0.0.1:9"), "--dns-server 127.0.0.1:9", "did not answer"
+    )
+
+
 def test_missing_storage_class(local_cluster):
     assert_one_clear_error(local_suite("--storage-class", "gold"), "StorageClass 'gold' does not exist", "standard")
 
