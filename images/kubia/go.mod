@@ -1,0 +1,3 @@
+module github.com/kubia-conformance/kubia
+
+go 1.26
