@@ -56,12 +56,18 @@ def add_options(parser: pytest.Parser) -> None:
         metavar="PATH",
         help="kubeconfig of the cluster under test (default, as kubectl: $KUBECONFIG, then ~/.kube/config)",
     )
-    group.addoption("--context", metavar="NAME", help="kubeconfig context to use (default: its current-context)")
+    group.addoption(
+        "--context",
+        default=os.environ.get("KUBIA_CONTEXT"),
+        metavar="NAME",
+        help="kubeconfig context to use (default: $KUBIA_CONTEXT, else the kubeconfig's current-context)",
+    )
     group.addoption(
         "--image",
-        default=DEFAULT_IMAGE,
+        default=os.environ.get("KUBIA_IMAGE", DEFAULT_IMAGE),
         metavar="IMAGE",
-        help=f"image of the kubia StatefulSet's container (default: {DEFAULT_IMAGE})",
+        help=f"image of the kubia StatefulSet's container (default: $KUBIA_IMAGE, else {DEFAULT_IMAGE}; "
+        "scripts/kind-cluster builds one from images/kubia)",
     )
     group.addoption(
         "--storage-mode",

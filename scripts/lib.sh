@@ -1,11 +1,12 @@
-# Sourced by the scripts that run checks against the embedded local cluster; not run on its own.
+# Sourced by the scripts that bring clusters up or run checks against them; not run on its own.
 
-# use_local_cluster: brings the local cluster up, building what is missing, and exports KUBECONFIG and
-# KUBIA_DNS_SERVER. If the cluster was down, it is stopped again when the calling script exits, whatever the
-# outcome. A failed `up` stops the calling script (its own message names the component and shows its log).
-use_local_cluster() {
+# use_cluster local-cluster|kind-cluster: brings that cluster up, building what is missing, and exports what its
+# `env` prints (KUBECONFIG and KUBIA_DNS_SERVER, or KUBECONFIG, KUBIA_CONTEXT and KUBIA_IMAGE). If the cluster was
+# down, it is taken down again when the calling script exits, whatever the outcome. A failed `up` stops the
+# calling script (its own message names the component and shows its log).
+use_cluster() {
   local cluster_script env_file
-  cluster_script="$(dirname "${BASH_SOURCE[0]}")/local-cluster"
+  cluster_script="$(dirname "${BASH_SOURCE[0]}")/$1"
   if ! "$cluster_script" status >/dev/null 2>&1; then
     # shellcheck disable=SC2064 # the path is fixed now, on purpose
     trap "'$cluster_script' down" EXIT
@@ -20,4 +21,116 @@ use_local_cluster() {
   source "$env_file"
   set +a
   rm -f "$env_file"
+}
+
+use_local_cluster() { use_cluster local-cluster; }
+
+# --- The Docker engine, shared by scripts/local-cluster and scripts/kind-cluster ---------------------------------
+# They expect `cache`, and the functions `log`, `fail` and `wait_for`, from the sourcing script.
+#
+# Root's capability bounding set on some hosts (this one) lacks capabilities Docker grants privileged containers
+# (here CAP_SYS_RESOURCE), and `docker run --privileged`, which kind always uses, then fails with "unable to apply
+# caps". On such hosts the engine's default runtime is scripts/runc-wrapper, which drops what the host cannot grant
+# and runs runc. A dockerd the scripts start gets it on its command line; one already running gets it in
+# /etc/docker/daemon.json (saved first, restored by `restore_docker_runtime`) and a SIGHUP.
+
+docker_runtime=kubia-runc
+
+# host_lacks_capabilities: true when the bounding set misses a capability the kernel has.
+host_lacks_capabilities() {
+  local last mask
+  last=$(cat /proc/sys/kernel/cap_last_cap)
+  mask=$((16#$(sed -n 's/^CapBnd:\s*//p' /proc/self/status)))
+  ((mask != (1 << (last + 1)) - 1))
+}
+
+# runc_wrapper: builds scripts/runc-wrapper (cached, keyed by its source) and prints its path.
+runc_wrapper() {
+  local src key out
+  src="$(dirname "${BASH_SOURCE[0]}")/runc-wrapper"
+  key=$(cat "$src"/go.mod "$src"/*.go | sha256sum | cut -c1-12)
+  out=$cache/bin/runc-wrapper-$key/runc-wrapper
+  if [[ ! -x $out ]]; then
+    mkdir -p "$(dirname "$out")"
+    (cd "$src" && CGO_ENABLED=0 GOTOOLCHAIN=local GOFLAGS=-buildvcs=false go build -trimpath -o "$out.tmp" .) &&
+      mv "$out.tmp" "$out" || fail "runc-wrapper: go build in $src"
+  fi
+  echo "$out"
+}
+
+# ensure_docker: installs docker.io from Debian if there is no engine, starts dockerd if none runs (recording its
+# pid, so that the last `down` stops it), and makes sure privileged containers can run.
+ensure_docker() {
+  local marker=$cache/docker/started-by-scripts runtime_args=()
+  mkdir -p "$cache/docker"
+  if ! command -v dockerd >/dev/null; then
+    [[ $(id -u) -eq 0 ]] || fail "docker: no Docker engine, and installing docker.io needs root"
+    log "installing docker.io from Debian"
+    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker.io >/dev/null
+  fi
+  if ! docker info >/dev/null 2>&1; then
+    if host_lacks_capabilities; then
+      runtime_args=(--add-runtime "$docker_runtime=$(runc_wrapper)" --default-runtime "$docker_runtime")
+    fi
+    log "starting dockerd${runtime_args[*]:+ (default runtime: runc-wrapper, see scripts/lib.sh)}"
+    nohup dockerd "${runtime_args[@]}" >"$cache/docker/dockerd.log" 2>&1 &
+    echo $! >"$marker"
+    wait_for dockerd 60 docker info || fail dockerd "$cache/docker/dockerd.log"
+  fi
+}
+
+# ensure_privileged_docker: ensure_docker, and on a host that needs it, the wrapper as the default runtime of an
+# engine the scripts did not start (daemon.json saved to $cache/docker/daemon.json.saved, then SIGHUP).
+ensure_privileged_docker() {
+  ensure_docker
+  host_lacks_capabilities || return 0
+  [[ $(docker info --format '{{.DefaultRuntime}}') == "$docker_runtime" ]] && return 0
+  local config=/etc/docker/daemon.json saved=$cache/docker/daemon.json.saved wrapper pid
+  wrapper=$(runc_wrapper)
+  log "the running dockerd cannot start privileged containers here; making runc-wrapper its default runtime"
+  if [[ ! -e $saved ]]; then
+    if [[ -f $config ]]; then cp "$config" "$saved"; else echo absent >"$saved"; fi
+  fi
+  python3 - "$config" "$docker_runtime" "$wrapper" <<'PY'
+import json, os, sys
+path, name, wrapper = sys.argv[1:]
+config = json.load(open(path)) if os.path.exists(path) else {}
+config.setdefault("runtimes", {})[name] = {"path": wrapper}
+config["default-runtime"] = name
+os.makedirs(os.path.dirname(path), exist_ok=True)
+json.dump(config, open(path, "w"), indent=2)
+PY
+  pid=$(pgrep -xo dockerd) || fail "dockerd: running, but no dockerd process to reload"
+  kill -HUP "$pid"
+  wait_for "dockerd default runtime" 30 docker_runtime_is "$docker_runtime" ||
+    fail "dockerd did not take runc-wrapper as its default runtime after a reload" "$config"
+}
+
+docker_runtime_is() { [[ $(docker info --format '{{.DefaultRuntime}}') == "$1" ]]; }
+
+# restore_docker_runtime: undoes ensure_privileged_docker's change to daemon.json, if it made one.
+restore_docker_runtime() {
+  local config=/etc/docker/daemon.json saved=$cache/docker/daemon.json.saved pid
+  [[ -f $saved ]] || return 0
+  if [[ $(cat "$saved") == absent ]]; then rm -f "$config"; else cp "$saved" "$config"; fi
+  rm -f "$saved"
+  if pid=$(pgrep -xo dockerd); then kill -HUP "$pid"; fi
+  log "dockerd: configuration restored"
+}
+
+# stop_docker: stops the Docker engine if one of the scripts started it (a marker holds its pid) and no container
+# runs any more, and waits until it is gone.
+stop_docker() {
+  local marker=$cache/docker/started-by-scripts pid
+  [[ -f "$marker" ]] || return 0
+  pid=$(cat "$marker")
+  if [[ $(cat "/proc/$pid/comm" 2>/dev/null) == dockerd ]]; then
+    if [[ -n $(docker ps -q 2>/dev/null) ]]; then
+      log "dockerd left running: other containers still run"
+      return 0
+    fi
+    kill "$pid"
+    if timeout 60 tail --pid="$pid" -f /dev/null; then log "dockerd stopped"; else log "dockerd (pid $pid) did not stop in 60 s"; fi
+  fi
+  rm -f "$marker"
 }

@@ -1,0 +1,3 @@
+module kubia.local/pause
+
+go 1.26

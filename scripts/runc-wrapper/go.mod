@@ -1,0 +1,3 @@
+module kubia.local/runc-wrapper
+
+go 1.26
