@@ -16,6 +16,7 @@ pytestmark = [pytest.mark.disruptive, pytest.mark.slow]
 VICTIM = "kubia-1"
 CLAIM = "data-kubia-1"
 AT_MOST_ONE = "at most one (node loss)"
+DATA = "written to kubia-1 before its node was lost"
 VOLUME_AFFINITY_PHRASES = ("volume node affinity conflict", "didn't match PersistentVolume's node affinity")
 """How the scheduler says a pod's volume is pinned elsewhere (before and since Kubernetes 1.30)."""
 
@@ -53,11 +54,15 @@ def untouched_until_deleted(old, outage):
     return rule
 
 
-def lose_node_of_victim(kubia, node_outage):
-    """Deploys 3 replicas, stops the node of kubia-1, and waits until the cluster has noticed."""
+def lose_node_of_victim(kubia, node_outage, capabilities):
+    """Deploys 3 replicas, writes data into kubia-1 where containers run, stops the node of kubia-1, and waits
+    until the cluster has noticed."""
     pods = kubia.deploy_ready(3)
     old = pods[VICTIM]
     outage = node_outage(old.spec.node_name)
+    if capabilities.containers_run:
+        kubia.http(VICTIM, "POST", DATA)
+        outage.note(f"{VICTIM} stored: {DATA}")
     rule = untouched_until_deleted(old, outage)
     kubia.timeline.invariants.append((AT_MOST_ONE, rule))
     outage.stop()
@@ -116,18 +121,27 @@ def wait_replacement(kubia, outage, old, cluster, claim_before):
     return ready
 
 
-def assert_recovered(kubia, outage, claims):
+def assert_recovered(kubia, outage, claims, capabilities):
     outage.restore()
     kubia.wait_ready(3)
     outage.note("every replica Ready")
     require("node loss (stable storage: the claims and their volumes)", kubia.lost_claims(claims))
+    if capabilities.containers_run:
+        answer = kubia.http(VICTIM, "GET")
+        outage.note(f"the replacement {VICTIM} answers: {' '.join(answer.split())}")
+        expect(
+            DATA in answer,
+            "node loss (stable storage: the data)",
+            f"the replacement {VICTIM} lost what was written before the loss; it answers: {answer.strip()}",
+        )
     require("at most one pod per identity broken", identity_violations(kubia.timeline.states))
 
 
-def test_pod_on_a_lost_node_is_replaced_only_after_force_delete(kubia, node_outage, cluster, timeouts):
+def test_pod_on_a_lost_node_is_replaced_only_after_force_delete(kubia, node_outage, cluster, timeouts, capabilities):
     """Span: the whole test. Until the force delete, the pod on the lost node stays and nothing replaces it (the
-    quiet window after the normal delete is only its strictest part); at no point do two kubia-1 exist."""
-    old, outage, untouched = lose_node_of_victim(kubia, node_outage)
+    quiet window after the normal delete is only its strictest part); at no point do two kubia-1 exist. Where
+    containers run, what kubia-1 stored before the loss is read back from its replacement."""
+    old, outage, untouched = lose_node_of_victim(kubia, node_outage, capabilities)
     claim_before = kubia.claims()[CLAIM]
     claims = kubia.claim_snapshot()
 
@@ -156,13 +170,13 @@ def test_pod_on_a_lost_node_is_replaced_only_after_force_delete(kubia, node_outa
     kubia.delete_pod(VICTIM, grace_period_seconds=0)
     outage.note(f"{VICTIM} force deleted")
     wait_replacement(kubia, outage, old, cluster, claim_before)
-    assert_recovered(kubia, outage, claims)
+    assert_recovered(kubia, outage, claims, capabilities)
 
 
-def test_out_of_service_taint_lets_the_cluster_replace_the_pod(kubia, node_outage, cluster, timeouts):
+def test_out_of_service_taint_lets_the_cluster_replace_the_pod(kubia, node_outage, cluster, timeouts, capabilities):
     """Span: the whole test. Until the taint, the pod on the lost node stays and nothing replaces it; at no point
-    do two pods use data-kubia-1."""
-    old, outage, untouched = lose_node_of_victim(kubia, node_outage)
+    do two pods use data-kubia-1. Where containers run, the data survives as in the force-delete check."""
+    old, outage, untouched = lose_node_of_victim(kubia, node_outage, capabilities)
     claim_before = kubia.claims()[CLAIM]
     claims = kubia.claim_snapshot()
 
@@ -175,4 +189,4 @@ def test_out_of_service_taint_lets_the_cluster_replace_the_pod(kubia, node_outag
     )
     outage.note(f"old {VICTIM} removed by the cluster")
     wait_replacement(kubia, outage, old, cluster, claim_before)
-    assert_recovered(kubia, outage, claims)
+    assert_recovered(kubia, outage, claims, capabilities)
