@@ -1,4 +1,30 @@
+# shellcheck shell=bash disable=SC2154 # `cache` comes from the sourcing script
 # Sourced by the scripts that bring clusters up or run checks against them; not run on its own.
+
+# log MESSAGE: to stderr, prefixed with the calling script's name.
+log() { printf '[%s] %s\n' "$(basename "$0")" "$*" >&2; }
+
+# fail COMPONENT [LOGFILE]: the component that failed and the tail of its log, then exit.
+fail() {
+  log "FAILED: $1"
+  if [[ -n "${2:-}" && -f "$2" ]]; then
+    log "last lines of $2:"
+    tail -n 25 "$2" >&2
+  fi
+  exit 1
+}
+
+# wait_for DESCRIPTION SECONDS COMMAND...: polls a local process's health probe (these have no API to watch).
+wait_for() {
+  local what=$1 seconds=$2 deadline
+  shift 2
+  deadline=$((SECONDS + seconds))
+  until "$@" >/dev/null 2>&1; do
+    ((SECONDS < deadline)) || return 1
+    sleep 0.5
+  done
+  log "$what: ready"
+}
 
 # use_cluster local-cluster|kind-cluster: brings that cluster up, building what is missing, and exports what its
 # `env` prints (KUBECONFIG and KUBIA_DNS_SERVER, or KUBECONFIG, KUBIA_CONTEXT and KUBIA_IMAGE). If the cluster was
@@ -26,7 +52,7 @@ use_cluster() {
 use_local_cluster() { use_cluster local-cluster; }
 
 # --- The Docker engine, shared by scripts/local-cluster and scripts/kind-cluster ---------------------------------
-# They expect `cache`, and the functions `log`, `fail` and `wait_for`, from the sourcing script.
+# They expect `cache` from the sourcing script.
 #
 # Root's capability bounding set on some hosts (this one) lacks capabilities Docker grants privileged containers
 # (here CAP_SYS_RESOURCE), and `docker run --privileged`, which kind always uses, then fails with "unable to apply
@@ -52,8 +78,9 @@ runc_wrapper() {
   out=$cache/bin/runc-wrapper-$key/runc-wrapper
   if [[ ! -x $out ]]; then
     mkdir -p "$(dirname "$out")"
-    (cd "$src" && CGO_ENABLED=0 GOTOOLCHAIN=local GOFLAGS=-buildvcs=false go build -trimpath -o "$out.tmp" .) &&
-      mv "$out.tmp" "$out" || fail "runc-wrapper: go build in $src"
+    (cd "$src" && CGO_ENABLED=0 GOTOOLCHAIN=local GOFLAGS=-buildvcs=false go build -trimpath -o "$out.tmp" .) ||
+      fail "runc-wrapper: go build in $src"
+    mv "$out.tmp" "$out"
   fi
   echo "$out"
 }
