@@ -4,9 +4,10 @@ relist count as deletions; listed pods are not creations."""
 
 import pytest
 from histories import Recorder
+from kubernetes.client import V1ObjectMeta, V1Pod
 
 from kubia_conformance.ordering import creation_order_violations, identity_violations, scale_down_violations
-from kubia_conformance.timeline import PodTimeline, TimelineGap, creations
+from kubia_conformance.timeline import PodTimeline, TimelineGap, creations, event_version
 from kubia_conformance.verdicts import GuaranteeBroken
 from kubia_conformance.waiting import WaitTimeout
 
@@ -88,3 +89,11 @@ def test_a_pod_created_before_a_span_is_no_creation_in_it():
     r = Recorder().created("kubia-0").add("kubia-0", phase="Running", ready=False).created("kubia-1")
     assert [s.name for s in creations(r.history.span(1))] == ["kubia-1"]
     assert [s.name for s in creations(r.history.span(0))] == ["kubia-0", "kubia-1"]
+
+
+def test_a_bookmark_moves_the_resource_version_without_an_object():
+    # What the Python client yields for a BOOKMARK: the object stays the raw dictionary, with metadata only.
+    raw = {"kind": "Pod", "apiVersion": "v1", "metadata": {"resourceVersion": "4242"}}
+    assert event_version({"type": "BOOKMARK", "object": raw, "raw_object": raw}) == "4242"
+    pod = V1Pod(metadata=V1ObjectMeta(name="kubia-0", resource_version="17"))
+    assert event_version({"type": "MODIFIED", "object": pod, "raw_object": {}}) == "17"
