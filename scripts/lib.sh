@@ -135,13 +135,28 @@ PY
 
 docker_runtime_is() { [[ $(docker info --format '{{.DefaultRuntime}}') == "$1" ]]; }
 
-# restore_docker_runtime: undoes ensure_privileged_docker's change to daemon.json, if it made one.
+# restore_docker_runtime: undoes ensure_privileged_docker's change, if it made one. A reload does not reset what the
+# file no longer says, so the engine first reloads the saved configuration with its default runtime spelled out
+# (runc when it named none); then the saved file itself is put back.
 restore_docker_runtime() {
-  local config=/etc/docker/daemon.json saved=$cache/docker/daemon.json.saved pid
+  local config=/etc/docker/daemon.json saved=$cache/docker/daemon.json.saved pid runtime
   [[ -f $saved ]] || return 0
+  runtime=$(python3 - "$config" "$saved" <<'PY'
+import json, sys
+path, saved = sys.argv[1:]
+text = open(saved).read()
+config = {} if text.strip() == "absent" else json.loads(text)
+config.setdefault("default-runtime", "runc")
+json.dump(config, open(path, "w"), indent=2)
+print(config["default-runtime"])
+PY
+  )
+  if pid=$(pgrep -xo dockerd); then
+    kill -HUP "$pid"
+    wait_for "dockerd default runtime $runtime" 30 docker_runtime_is "$runtime" || log "dockerd kept its default runtime"
+  fi
   if [[ $(cat "$saved") == absent ]]; then rm -f "$config"; else cp "$saved" "$config"; fi
   rm -f "$saved"
-  if pid=$(pgrep -xo dockerd); then kill -HUP "$pid"; fi
   log "dockerd: configuration restored"
 }
 
