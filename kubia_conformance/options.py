@@ -40,6 +40,8 @@ class Options:
     node_start_command: str | None
     allow_foreign_pods: bool
     keep_namespaces: bool
+    timings: str | None
+    """Where to write each check's time split (--timings), if anywhere."""
     selects_disruptive: bool
     """The user asked for the disruptive tests by marker (-m disruptive), not merely left them in the run."""
 
@@ -131,6 +133,12 @@ def add_options(parser: pytest.Parser) -> None:
         action="store_true",
         help="leave each test's namespace on the cluster for inspection instead of removing it",
     )
+    group.addoption(
+        "--timings",
+        metavar="PATH",
+        help="write where each check's time went, as JSON: the cluster converging (each wait, from start to the "
+        "state's arrival), holds, watch syncs, the cluster lock and the suite's own overhead (scripts/bench reads it)",
+    )
 
 
 def read_options(config: pytest.Config) -> Options:
@@ -164,6 +172,7 @@ def read_options(config: pytest.Config) -> Options:
         node_start_command=start,
         allow_foreign_pods=config.getoption("allow_foreign_pods"),
         keep_namespaces=config.getoption("keep_namespaces"),
+        timings=config.getoption("timings"),
         selects_disruptive="disruptive" in expression and "not disruptive" not in expression,
     )
 

@@ -4,6 +4,7 @@ every incarnation of kubia-N mounts data-kubia-N."""
 import random
 import time
 
+from kubia_conformance import stopwatch
 from kubia_conformance.kubia import own_pods
 from kubia_conformance.objects import is_terminating
 from kubia_conformance.ordering import identity_violations
@@ -20,16 +21,17 @@ def test_pod_kill_churn_never_runs_an_identity_twice(kubia, timeouts):
     kills = []
 
     deadline = time.monotonic() + timeouts.churn
-    while time.monotonic() < deadline:
-        live = {n: p for n, p in own_pods(kubia.pods()).items() if not is_terminating(p)}
-        victim = chooser.choice(sorted(live))
-        kubia.delete_pod(victim)
-        kills.append(victim)
-        old_uid = live[victim].metadata.uid
-        kubia.wait_pods(
-            lambda pods, victim=victim, old_uid=old_uid: victim in pods and pods[victim].metadata.uid != old_uid,
-            f"churn: {victim} to be recreated after kill #{len(kills)} (seed {seed})",
-        )
+    with stopwatch.measure("hold", f"churn for {timeouts.churn:.0f} s"):
+        while time.monotonic() < deadline:
+            live = {n: p for n, p in own_pods(kubia.pods()).items() if not is_terminating(p)}
+            victim = chooser.choice(sorted(live))
+            kubia.delete_pod(victim)
+            kills.append(victim)
+            old_uid = live[victim].metadata.uid
+            kubia.wait_pods(
+                lambda pods, victim=victim, old_uid=old_uid: victim in pods and pods[victim].metadata.uid != old_uid,
+                f"churn: {victim} to be recreated after kill #{len(kills)} (seed {seed})",
+            )
     kubia.wait_ready(REPLICAS)
 
     require(
