@@ -4,7 +4,10 @@
 
 Per width it runs `pytest tests_conformance -m "not disruptive" -n W --timings ...` (with --dns-server
 $KUBIA_DNS_SERVER when that is set) and prints one row:
-- wall: the run, from pytest's start to its end (preflight and the final namespace cleanup included);
+- wall: the pytest process, from its start to its exit (preflight, starting the workers and the final
+  namespace cleanup included);
+- start: from the process's start to the first check's start (imports, preflight, starting the workers);
+- tail: from the last check's end to the process's exit (the wait for the last namespaces to go);
 - sum: the checks' own times added up (setup + call + teardown, as JUnit counts them);
 - converge: the part of sum the cluster spent reaching the states the checks waited for (each wait, from its start
   to the arrival of the state);
@@ -26,6 +29,7 @@ import os
 import statistics
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -39,6 +43,20 @@ class Run:
     width: int
     document: dict[str, Any]
     exit_status: int
+    wall: float
+    """The pytest process, from its start to its exit (the final namespace cleanup included)."""
+    began: float
+    """time.time() when the pytest process was started."""
+
+    @property
+    def startup(self) -> float:
+        """From the process's start to the first check's start: imports, preflight, starting the workers."""
+        return min((c["started"] for c in self.checks), default=self.began) - self.began
+
+    @property
+    def tail(self) -> float:
+        """From the last check's end to the process's exit: the wait for the last namespaces to go."""
+        return self.began + self.wall - max((c["started"] + c["duration"] for c in self.checks), default=self.began)
 
     @property
     def checks(self) -> list[dict[str, Any]]:
@@ -71,15 +89,18 @@ def run(label: str, width: int, marker: str | None, out: Path, pytest_args: list
     command += ["--dns-server", dns] if dns else []
     command += pytest_args
     print(f"[bench] {label}: {' '.join(command[1:])}", file=sys.stderr, flush=True)
+    began, started = time.time(), time.monotonic()
     with (out / f"{label}.log").open("w") as log:
         status = subprocess.run(command, stdout=log, stderr=subprocess.STDOUT, check=False).returncode
+    wall = time.monotonic() - started
     if not timings.exists():
         raise SystemExit(f"[bench] {label}: pytest wrote no timings (exit {status}); see {out / (label + '.log')}")
-    return Run(label, width, json.loads(timings.read_text()), status)
+    return Run(label, width, json.loads(timings.read_text()), status, wall, began)
 
 
 HEADER = (
-    f"{'run':<14} {'checks':>6} {'wall s':>7} {'sum s':>7} {'converge':>8} {'holds':>6} {'lock':>5} "
+    f"{'run':<14} {'checks':>6} {'wall s':>7} {'start':>5} {'tail':>5} {'sum s':>7} {'converge':>8} "
+    f"{'holds':>6} {'lock':>5} "
     f"{'overhead':>8} {'latency med/p95 s':>17} {'ratio':>5}  outcomes"
 )
 
@@ -92,7 +113,8 @@ def row(result: Run) -> str:
     latency = f"{statistics.median(latencies) if latencies else 0:.3f}/{percentile(latencies, 0.95):.3f}"
     ratio = duration / convergence if convergence else 0.0
     return (
-        f"{result.label:<14} {len(splits):>6} {result.document['wall']:>7.1f} {duration:>7.1f} {convergence:>8.1f} "
+        f"{result.label:<14} {len(splits):>6} {result.wall:>7.1f} {result.startup:>5.1f} {result.tail:>5.1f} "
+        f"{duration:>7.1f} {convergence:>8.1f} "
         f"{sum(s.holds for s in splits):>6.1f} {sum(s.lock for s in splits):>5.1f} "
         f"{sum(s.overhead for s in splits):>8.1f} {latency:>17} {ratio:>5.2f}  {result.outcomes()}"
     )

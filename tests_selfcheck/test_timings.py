@@ -1,0 +1,49 @@
+"""The time split behind scripts/bench: what counts as the cluster converging, as a hold, as overhead."""
+
+import time
+
+from kubia_conformance import stopwatch
+from kubia_conformance.timings import split
+
+
+def measurement(kind, started, reached, ended):
+    return {"kind": kind, "what": kind, "started": started, "reached": reached, "ended": ended}
+
+
+def test_a_wait_is_convergence_up_to_the_state_and_latency_after_it():
+    check = {
+        "duration": 20.0,
+        "measurements": [
+            measurement("wait", 100.0, 104.0, 104.1),  # waited 4 s, noticed 0.1 s later
+            measurement("wait", 105.0, 105.0, 105.0),  # the state was already there: no latency to count
+            measurement("hold", 106.0, 116.0, 116.0),
+            measurement("poll", 117.0, 118.5, 118.5),  # DNS: convergence, latency unknown
+            measurement("lock", 90.0, 91.0, 91.0),
+            measurement("sync", 119.0, 119.2, 119.2),
+        ],
+    }
+    result = split(check)
+    assert result.convergence == 5.5
+    assert result.holds == 10.0
+    assert result.lock == 1.0
+    assert round(result.syncs, 3) == 0.2
+    assert [round(x, 3) for x in result.latencies] == [0.1]
+    assert round(result.overhead, 3) == 3.5
+
+
+def test_only_the_outermost_measurement_is_recorded():
+    stopwatch.start()
+    with stopwatch.measure("hold", "a quiet window"), stopwatch.measure("sync", "inside it"):
+        pass
+    with stopwatch.measure("wait", "a state") as waited:
+        waited.reach(time.time())
+    records = stopwatch.stop()
+    assert [(r["kind"], r["what"]) for r in records] == [("hold", "a quiet window"), ("wait", "a state")]
+    assert all(r["started"] <= r["reached"] <= r["ended"] for r in records)
+
+
+def test_outside_a_check_nothing_is_recorded():
+    assert stopwatch.stop() == []
+    with stopwatch.measure("wait", "nothing running"):
+        pass
+    assert stopwatch.stop() == []
