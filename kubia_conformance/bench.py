@@ -16,7 +16,9 @@ $KUBIA_DNS_SERVER when that is set) and prints one row:
 - overhead: the rest: namespaces, watches, API calls, syncs, detection latency, teardown;
 - latency median and p95: per watched wait that waited, from the state's arrival on the watch to the check going
   on (DNS polls are left out: their latency is inside the poll interval);
-- ratio: sum / converge, how much longer the checks took than the cluster's own work in them.
+- ratio: sum / converge, how much longer the checks took than the cluster's own work in them;
+- sched: longest when the run started the longest checks first (scheduling.py), with the durations an earlier run
+  of this bench left in its own pytest cache (in --out); load (xdist's own) for the first run.
 With --whole-at W it also runs the whole suite, disruptive checks included, at width W. Then a table per check of
 the last run. Each run's timings and JUnit file stay in --out.
 """
@@ -34,6 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from kubia_conformance.scheduling import CACHE_KEY
 from kubia_conformance.timings import Split, split
 
 
@@ -47,6 +50,9 @@ class Run:
     """The pytest process, from its start to its exit (the final namespace cleanup included)."""
     began: float
     """time.time() when the pytest process was started."""
+    scheduling: str
+    """longest: longest checks first, by the durations an earlier run of this bench left in its cache; load: xdist's
+    own (the first run)."""
 
     @property
     def startup(self) -> float:
@@ -82,7 +88,9 @@ def percentile(values: list[float], fraction: float) -> float:
 
 def run(label: str, width: int, marker: str | None, out: Path, pytest_args: list[str]) -> Run:
     timings, junit = out / f"{label}.json", out / f"{label}.xml"
-    command = [sys.executable, "-m", "pytest", "tests_conformance", "-q", "-p", "no:cacheprovider"]
+    cache = out / "cache"
+    scheduling = "longest" if (cache / "v" / CACHE_KEY).exists() else "load"
+    command = [sys.executable, "-m", "pytest", "tests_conformance", "-q", "-o", f"cache_dir={cache}"]
     command += ["-n", str(width), "--timings", str(timings), "--junitxml", str(junit)]
     command += ["-m", marker] if marker else []
     dns = os.environ.get("KUBIA_DNS_SERVER")
@@ -95,11 +103,11 @@ def run(label: str, width: int, marker: str | None, out: Path, pytest_args: list
     wall = time.monotonic() - started
     if not timings.exists():
         raise SystemExit(f"[bench] {label}: pytest wrote no timings (exit {status}); see {out / (label + '.log')}")
-    return Run(label, width, json.loads(timings.read_text()), status, wall, began)
+    return Run(label, width, json.loads(timings.read_text()), status, wall, began, scheduling)
 
 
 HEADER = (
-    f"{'run':<14} {'checks':>6} {'wall s':>7} {'start':>5} {'tail':>5} {'sum s':>7} {'converge':>8} "
+    f"{'run':<14} {'sched':<7} {'checks':>6} {'wall s':>7} {'start':>5} {'tail':>5} {'sum s':>7} {'converge':>8} "
     f"{'holds':>6} {'lock':>5} "
     f"{'overhead':>8} {'latency med/p95 s':>17} {'ratio':>5}  outcomes"
 )
@@ -113,7 +121,8 @@ def row(result: Run) -> str:
     latency = f"{statistics.median(latencies) if latencies else 0:.3f}/{percentile(latencies, 0.95):.3f}"
     ratio = duration / convergence if convergence else 0.0
     return (
-        f"{result.label:<14} {len(splits):>6} {result.wall:>7.1f} {result.startup:>5.1f} {result.tail:>5.1f} "
+        f"{result.label:<14} {result.scheduling:<7} {len(splits):>6} {result.wall:>7.1f} "
+        f"{result.startup:>5.1f} {result.tail:>5.1f} "
         f"{duration:>7.1f} {convergence:>8.1f} "
         f"{sum(s.holds for s in splits):>6.1f} {sum(s.lock for s in splits):>5.1f} "
         f"{sum(s.overhead for s in splits):>8.1f} {latency:>17} {ratio:>5.2f}  {result.outcomes()}"
@@ -139,7 +148,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="scripts/bench", description=__doc__.split("\n\n")[0])
     parser.add_argument("--widths", default="2,4,8", help="xdist widths for the non-disruptive checks (2,4,8)")
     parser.add_argument("--whole-at", type=int, metavar="W", help="also run the whole suite at width W")
-    parser.add_argument("--out", default="reports/bench", help="where each run's timings and JUnit go")
+    parser.add_argument(
+        "--out", default="reports/bench", help="where the runs' timings, JUnit files and logs go, and the bench's cache"
+    )
     parser.add_argument("pytest_args", nargs="*", help="after --: passed to every pytest run")
     args = parser.parse_args(argv)
     out = Path(args.out)

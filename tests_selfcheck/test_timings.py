@@ -1,8 +1,14 @@
-"""The time split behind scripts/bench: what counts as the cluster converging, as a hold, as overhead."""
+"""The time split behind scripts/bench (what counts as the cluster converging, as a hold, as overhead), the
+longest-first plan, and deletes whose answer was lost."""
 
 import time
 
+import pytest
+from kubernetes.client.exceptions import ApiException
+
 from kubia_conformance import stopwatch
+from kubia_conformance.retry import api_delete
+from kubia_conformance.scheduling import initial_plan
 from kubia_conformance.timings import split
 
 
@@ -47,3 +53,34 @@ def test_outside_a_check_nothing_is_recorded():
     with stopwatch.measure("wait", "nothing running"):
         pass
     assert stopwatch.stop() == []
+
+
+def test_longest_first_pairs_each_long_check_with_a_short_one():
+    durations = [5, 30, 10, 35, 8, 20, 12]
+    plan, rest = initial_plan(durations, workers=3)
+    # longest first: 3 (35), 1 (30), 5 (20), 6 (12), 2 (10), 4 (8), 0 (5); the first six are paired end to end
+    assert plan == [[3, 4], [1, 2], [5, 6]]
+    assert rest == [0]
+
+
+def test_longest_first_with_more_workers_than_checks():
+    plan, rest = initial_plan([5, 30], workers=3)
+    assert plan == [[1], [0], []]
+    assert rest == []
+
+
+def test_a_delete_whose_answer_was_lost_counts_as_done():
+    answers = [ApiException(status=503), ApiException(status=404)]
+
+    def delete():
+        raise answers.pop(0)
+
+    assert api_delete(delete) is None
+
+
+def test_a_delete_of_something_that_was_never_there_is_an_answer():
+    def delete():
+        raise ApiException(status=404)
+
+    with pytest.raises(ApiException):
+        api_delete(delete)

@@ -1,0 +1,114 @@
+"""Longest checks first, under xdist: each check's duration is remembered in pytest's cache, and the next run
+starts the longest ones first, each paired with a short one.
+
+The checks last from 5 to 35 s. xdist's default (`load`) hands each worker two consecutive checks at the start,
+and a worker keeps its next check even while others idle. Two long checks then run one after the other on one
+worker, and the run waits for them. With the durations of an earlier run, the first two checks of each worker are
+the i-th longest and the i-th shortest of the first 2 x workers (longest first), and the rest go, longest first,
+to whichever worker is free. Without durations (a first run, or -p no:cacheprovider) xdist's own scheduling runs.
+The order of a run does not change what a check proves: each has its own namespace.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import pytest
+from xdist.scheduler import LoadScheduling
+
+CACHE_KEY = "kubia_conformance/durations"
+"""nodeid -> seconds (setup + call + teardown) of the check's last run."""
+
+
+def known_durations(config: pytest.Config) -> dict[str, float]:
+    cache = getattr(config, "cache", None)
+    if cache is None:
+        return {}
+    value = cache.get(CACHE_KEY, {})
+    return {str(k): float(v) for k, v in value.items()} if isinstance(value, dict) else {}
+
+
+class DurationRecorder:
+    """Adds up each check's phases and keeps them in the cache at the end of the session (in the process that
+    reports: the xdist controller, or the only process)."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self._config = config
+        self._durations: dict[str, float] = {}
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if report.skipped:
+            self._durations.pop(report.nodeid, None)
+            return
+        self._durations[report.nodeid] = self._durations.get(report.nodeid, 0.0) + report.duration
+
+    def pytest_sessionfinish(self) -> None:
+        cache = getattr(self._config, "cache", None)
+        if cache is None or not self._durations:
+            return
+        cache.set(CACHE_KEY, {**known_durations(self._config), **self._durations})
+
+
+def initial_plan(durations: Sequence[float], workers: int) -> tuple[list[list[int]], list[int]]:
+    """Which checks (indices into durations) each worker gets first, and the rest in the order they go out.
+
+    Longest first; of the first 2 x workers, worker i gets the i-th longest and the i-th from the end, so that the
+    long ones are paired with the short ones; the rest stay queued, longest first."""
+    order = sorted(range(len(durations)), key=lambda i: (-durations[i], i))
+    head, rest = order[: 2 * workers], order[2 * workers :]
+    plan: list[list[int]] = [[] for _ in range(workers)]
+    for i in range(min(workers, len(head))):
+        plan[i].append(head[i])
+        partner = len(head) - 1 - i
+        if partner >= workers:
+            plan[i].append(head[partner])
+    return plan, rest
+
+
+class LongestFirst(LoadScheduling):  # type: ignore[misc]  # xdist is untyped
+    """xdist's `load` scheduling with a first distribution by initial_plan; after it, `load` sends the queued
+    checks to the workers as they free up."""
+
+    collection: list[str] | None
+    maxschedchunk: int | None
+
+    def __init__(self, config: pytest.Config, log: Any, durations: dict[str, float]) -> None:
+        super().__init__(config, log)
+        self._durations = durations
+
+    def schedule(self) -> None:
+        assert self.collection_is_completed
+        if self.collection is not None:
+            super().schedule()
+            return
+        if not self._check_nodes_have_same_collection():
+            self.log("**Different tests collected, aborting run**")
+            return
+        collection: list[str] = next(iter(self.node2collection.values()))
+        self.collection = collection
+        if not collection:
+            return
+        if self.maxschedchunk is None:
+            self.maxschedchunk = len(collection)
+        known = list(self._durations.values())
+        unknown = sum(known) / len(known) if known else 0.0
+        expected = [self._durations.get(nodeid, unknown) for nodeid in collection]
+        plan, rest = initial_plan(expected, len(self.nodes))
+        self.pending[:] = rest
+        for node, indices in zip(self.nodes, plan, strict=True):
+            if indices:
+                self.node2pending[node].extend(indices)
+                node.send_runtest_some(indices)
+        if not self.pending:
+            for node in self.nodes:
+                node.shutdown()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> LoadScheduling | None:
+    """Longest first when the run uses xdist's default `load` and an earlier run left durations; else xdist's."""
+    durations = known_durations(config)
+    if config.getvalue("dist") != "load" or not durations:
+        return None
+    return LongestFirst(config, log, durations)
