@@ -17,8 +17,10 @@ from typing import Any
 import pytest
 from xdist.scheduler import LoadScheduling
 
+from kubia_conformance.timings import REPORT_ATTRIBUTE
+
 CACHE_KEY = "kubia_conformance/durations"
-"""nodeid -> seconds (setup + call + teardown) of the check's last run."""
+"""nodeid -> seconds (setup + call + teardown, less the wait for the cluster lock) of the check's last run."""
 
 
 def known_durations(config: pytest.Config) -> dict[str, float]:
@@ -41,7 +43,11 @@ class DurationRecorder:
         if report.skipped:
             self._durations.pop(report.nodeid, None)
             return
-        self._durations[report.nodeid] = self._durations.get(report.nodeid, 0.0) + report.duration
+        duration = report.duration
+        if report.when == "teardown":  # its own length, without waiting for the cluster lock (another's time)
+            locked = getattr(report, REPORT_ATTRIBUTE, None) or []
+            duration -= sum(m["ended"] - m["started"] for m in locked if m["kind"] == "lock")
+        self._durations[report.nodeid] = self._durations.get(report.nodeid, 0.0) + duration
 
     def pytest_sessionfinish(self) -> None:
         cache = getattr(self._config, "cache", None)
