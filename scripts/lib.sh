@@ -52,11 +52,11 @@ use_cluster() {
 use_local_cluster() { use_cluster local-cluster; }
 
 # The xdist width for the suite on the local cluster. Its checks wait on the cluster, not on the CPU, so more
-# workers than cores run faster: on 2 cores the 28 non-disruptive checks took 206 s at -n 2, 118 s at 4, 90 s at
-# 8 and 78 s at 12, with the sum of the checks' times growing 1.16x from 2 to 12 (scripts/bench, README). Each
-# worker costs about 2 s of CPU to start (the kubernetes client's models), which is what wider runs lose.
+# workers than cores run faster: on 2 cores the 28 non-disruptive checks took 209 s at -n 2, 112 s at 4, 66 s at
+# 8, 60-61 s at 12 and 57-59 s at 16, the sum of the checks' times growing 1.04x from 2 to 16 (scripts/bench,
+# README). Each worker costs about 2 s of CPU to start (the kubernetes client's models), which wider runs lose.
 # shellcheck disable=SC2034 # used by the scripts that source this file
-local_width=12
+local_width=16
 
 # --- The Docker engine, shared by scripts/local-cluster and scripts/kind-cluster ---------------------------------
 # They expect `cache` from the sourcing script.
