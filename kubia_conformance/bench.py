@@ -43,7 +43,6 @@ from kubia_conformance.timings import Split, split
 @dataclass(frozen=True)
 class Run:
     label: str
-    width: int
     document: dict[str, Any]
     exit_status: int
     wall: float
@@ -103,7 +102,7 @@ def run(label: str, width: int, marker: str | None, out: Path, pytest_args: list
     wall = time.monotonic() - started
     if not timings.exists():
         raise SystemExit(f"[bench] {label}: pytest wrote no timings (exit {status}); see {out / (label + '.log')}")
-    return Run(label, width, json.loads(timings.read_text()), status, wall, began, scheduling)
+    return Run(label, json.loads(timings.read_text()), status, wall, began, scheduling)
 
 
 HEADER = (

@@ -17,8 +17,6 @@ from typing import Any
 import pytest
 from xdist.scheduler import LoadScheduling
 
-from kubia_conformance.timings import REPORT_ATTRIBUTE
-
 CACHE_KEY = "kubia_conformance/durations"
 """nodeid -> seconds (setup + call + teardown, less the wait for the cluster lock) of the check's last run."""
 
@@ -31,29 +29,11 @@ def known_durations(config: pytest.Config) -> dict[str, float]:
     return {str(k): float(v) for k, v in value.items()} if isinstance(value, dict) else {}
 
 
-class DurationRecorder:
-    """Adds up each check's phases and keeps them in the cache at the end of the session (in the process that
-    reports: the xdist controller, or the only process)."""
-
-    def __init__(self, config: pytest.Config) -> None:
-        self._config = config
-        self._durations: dict[str, float] = {}
-
-    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        if report.skipped:
-            self._durations.pop(report.nodeid, None)
-            return
-        duration = report.duration
-        if report.when == "teardown":  # its own length, without waiting for the cluster lock (another's time)
-            locked = getattr(report, REPORT_ATTRIBUTE, None) or []
-            duration -= sum(m["ended"] - m["started"] for m in locked if m["kind"] == "lock")
-        self._durations[report.nodeid] = self._durations.get(report.nodeid, 0.0) + duration
-
-    def pytest_sessionfinish(self) -> None:
-        cache = getattr(self._config, "cache", None)
-        if cache is None or not self._durations:
-            return
-        cache.set(CACHE_KEY, {**known_durations(self._config), **self._durations})
+def remember_durations(config: pytest.Config, durations: dict[str, float]) -> None:
+    """Keeps the durations of the checks that ran in the cache, beside those of earlier runs (no cache: nothing)."""
+    cache = getattr(config, "cache", None)
+    if cache is not None and durations:
+        cache.set(CACHE_KEY, {**known_durations(config), **durations})
 
 
 def initial_plan(durations: Sequence[float], workers: int) -> tuple[list[list[int]], list[int]]:

@@ -25,8 +25,6 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-KINDS = ("wait", "poll", "hold", "sync", "lock")
-
 
 @dataclass
 class Measurement:

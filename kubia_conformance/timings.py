@@ -1,9 +1,9 @@
-"""--timings: each check's time, and where it went, written as one JSON file by the process that reports (the xdist
-controller, or the only process).
+"""Each check's time, and where it went, as the process that reports (the xdist controller, or the only process)
+sees it: kept for the next run's scheduling (scheduling.py) and, with --timings, written as one JSON file.
 
 Each check's stopwatch records (stopwatch.py) ride on its teardown report, which xdist carries from the worker to
 the controller; the controller adds the check's duration (setup + call + teardown, as JUnit counts it) and
-outcome, and writes:
+outcome. --timings writes:
 
     {"started": <epoch seconds>, "wall": <seconds>, "workers": <xdist width, 0 without xdist>,
      "checks": [{"nodeid": ..., "outcome": "passed" | "failed" | "error" | "skipped", "duration": <seconds>,
@@ -22,6 +22,9 @@ from typing import Any
 
 import pytest
 
+from kubia_conformance.scheduling import remember_durations
+from kubia_conformance.verdicts import OUTCOME_PROPERTY
+
 REPORT_ATTRIBUTE = "kubia_measurements"
 """The teardown report's attribute that carries the check's measurements (a list of plain dicts)."""
 
@@ -34,12 +37,20 @@ class Check:
     started: float = 0.0
     measurements: list[dict[str, Any]] = field(default_factory=list)
 
+    @property
+    def own_duration(self) -> float:
+        """The duration less the wait for the cluster lock (another check's time)."""
+        locked = sum(float(m["ended"]) - float(m["started"]) for m in self.measurements if m["kind"] == "lock")
+        return self.duration - locked
 
-class TimingsWriter:
-    """Collects every check's reports; writes the file at the end of the session."""
 
-    def __init__(self, path: str, workers: int) -> None:
-        self._path = Path(path)
+class CheckRecorder:
+    """Collects every check's reports. At the end of the session it keeps the durations of the checks that ran for
+    the next run's scheduling, and writes the --timings file when there is one."""
+
+    def __init__(self, config: pytest.Config, path: str | None, workers: int) -> None:
+        self._config = config
+        self._path = Path(path) if path else None
         self._workers = workers
         self._started = time.time()
         self._checks: dict[str, Check] = {}
@@ -57,6 +68,11 @@ class TimingsWriter:
             check.measurements = list(getattr(report, REPORT_ATTRIBUTE, []) or [])
 
     def pytest_sessionfinish(self) -> None:
+        remember_durations(
+            self._config, {c.nodeid: c.own_duration for c in self._checks.values() if c.outcome != "skipped"}
+        )
+        if self._path is None:
+            return
         document = {
             "started": self._started,
             "wall": time.time() - self._started,
@@ -68,7 +84,7 @@ class TimingsWriter:
 
 
 def is_error(report: pytest.TestReport) -> bool:
-    return ("kubia.outcome", "error") in report.user_properties
+    return (OUTCOME_PROPERTY, "error") in report.user_properties
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,9 @@ answering). The plugin reports every exception that is not an AssertionError as 
 
 from __future__ import annotations
 
+OUTCOME_PROPERTY = "kubia.outcome"
+"""A report property: "error" when a check ended in an infrastructure error rather than a verdict."""
+
 
 class GuaranteeBroken(AssertionError):
     """The cluster broke a guarantee. The message names it and the facts, with times."""
