@@ -42,6 +42,8 @@ class Options:
     keep_namespaces: bool
     timings: str | None
     """Where to write each check's time split (--timings), if anywhere."""
+    report: str | None
+    """The folder of the acceptance report (--report), if any."""
     selects_disruptive: bool
     """The user asked for the disruptive tests by marker (-m disruptive), not merely left them in the run."""
 
@@ -139,6 +141,13 @@ def add_options(parser: pytest.Parser) -> None:
         help="write where each check's time went, as JSON: the cluster converging (each wait, from start to the "
         "state's arrival), holds, watch syncs, the cluster lock and the suite's own overhead (scripts/bench reads it)",
     )
+    group.addoption(
+        "--report",
+        metavar="DIR",
+        help="write the acceptance report: DIR/report.json (schema: kubia_conformance/report.schema.json) and "
+        "DIR/report.html, one self-contained page with the cluster's facts, a verdict per guarantee and each check's "
+        "evidence and lifecycle picture",
+    )
 
 
 def read_options(config: pytest.Config) -> Options:
@@ -155,6 +164,9 @@ def read_options(config: pytest.Config) -> Options:
     for name, command in (("--node-stop-command", stop), ("--node-start-command", start)):
         if command and "{node}" not in command:
             raise pytest.UsageError(f"{name} must contain {{node}}, the node's name: {command!r}")
+    report = config.getoption("report")
+    if report and os.path.exists(report) and not os.path.isdir(report):
+        raise pytest.UsageError(f"--report takes a folder, and {report} is a file")
     dns_server = config.getoption("dns_server")
     expression = config.getoption("markexpr") or ""
     return Options(
@@ -173,6 +185,7 @@ def read_options(config: pytest.Config) -> Options:
         allow_foreign_pods=config.getoption("allow_foreign_pods"),
         keep_namespaces=config.getoption("keep_namespaces"),
         timings=config.getoption("timings"),
+        report=report,
         selects_disruptive="disruptive" in expression and "not disruptive" not in expression,
     )
 

@@ -9,11 +9,14 @@ The suite's waiting primitives report into the one running in their process:
   latency is hidden inside the poll interval (not counted as detection latency);
 - hold: a deliberate window in which nothing may happen (a quiet window, DNS answer holding): part of the proof;
 - sync: the suite making sure its watch has caught up with the server (part of the suite's own overhead);
-- lock: waiting for the cluster lock (another check had the cluster).
+- lock: waiting for the cluster lock (another check had the cluster);
+- action and node: instants, not spans: something the test did to the cluster (created, scaled, deleted) and what
+  happened to a node it stopped (stopped, NotReady, started). They are the marks of the report's lifecycle picture
+  (report.py) and count for nothing in the time split.
 
 A measurement taken inside another (the syncs inside a quiet window, the watch behind the cluster lock) is not
-recorded: each second of a check is counted once, by the outermost one. The records travel with the teardown
-report (so they cross xdist) and --timings writes them out (scripts/bench reads them).
+recorded (marks always are): each second of a check is counted once, by the outermost one. The records travel with
+the teardown report (so they cross xdist) and --timings writes them out (scripts/bench reads them).
 """
 
 from __future__ import annotations
@@ -69,6 +72,11 @@ class Stopwatch:
                 with self._lock:
                     self.measurements.append(measurement)
 
+    def mark(self, kind: str, what: str) -> None:
+        moment = time.time()
+        with self._lock:
+            self.measurements.append(Measurement(kind, what, moment, moment, moment))
+
     def records(self) -> list[dict[str, Any]]:
         with self._lock:
             return [m.as_dict() for m in self.measurements]
@@ -99,3 +107,9 @@ def measure(kind: str, what: str) -> Iterator[Measurement]:
         return
     with _running[0].measure(kind, what) as measurement:
         yield measurement
+
+
+def mark(kind: str, what: str) -> None:
+    """Records an instant (kind action or node) into the running stopwatch, at any depth; outside a check, nothing."""
+    if _running:
+        _running[0].mark(kind, what)

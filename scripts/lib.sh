@@ -51,6 +51,14 @@ use_cluster() {
 
 use_local_cluster() { use_cluster local-cluster; }
 
+# ensure_chromium: Debian's Chromium, for the report's browser self-check, installed when missing.
+ensure_chromium() {
+  command -v chromium >/dev/null && return
+  log "installing chromium from Debian (the report's browser self-check)"
+  apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+}
+
 # The xdist width for the suite on the local cluster. Its checks wait on the cluster, not on the CPU, so more
 # workers than cores run faster: on 2 cores the 28 non-disruptive checks took 209 s at -n 2, 112 s at 4, 66 s at
 # 8, 60-61 s at 12 and 57-59 s at 16, the sum of the checks' times growing 1.04x from 2 to 16 (scripts/bench,

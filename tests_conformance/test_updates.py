@@ -123,7 +123,7 @@ def test_status_tracks_the_current_and_update_revisions(kubia, timeouts):
         f"{initial.current_revision}, updateRevision {update}, updated 1",
     )
 
-    kubia.patch({"spec": {"updateStrategy": {"rollingUpdate": {"partition": 0}}}})
+    kubia.patch({"spec": {"updateStrategy": {"rollingUpdate": {"partition": 0}}}}, "partition lowered to 0")
     wait_revisions(kubia, timeouts, {"kubia-0": update, "kubia-1": update}, f"every pod Ready at revision {update}")
     final = kubia.wait_status(
         lambda s: s.current_revision == update and s.updated_replicas == 2,
