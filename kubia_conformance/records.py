@@ -73,8 +73,10 @@ class Check:
                 for m in self.measurements
                 if m["kind"] in MARK_KINDS
             ]
+            # From the moment the check had the cluster: a wait for the cluster lock is another check's time.
+            start = max([self.started] + [m["ended"] for m in self.measurements if m["kind"] == "lock"])
             lifecycle = {
-                "start": round(self.started, 3),
+                "start": round(start, 3),
                 "end": round(self.started + self.duration, 3),
                 "pods": self.pods["pods"],
                 "marks": marks + self.pods["gaps"],
@@ -155,7 +157,9 @@ class CheckRecorder:
                     ended=ended,
                     suite=suite_facts(self._options, self._config.invocation_params.args, self._workers),
                     cluster=self.cluster_facts,
-                    checks=[check.reported() for check in self._checks.values()],
+                    checks=sorted(
+                        (check.reported() for check in self._checks.values()), key=lambda c: str(c["module"])
+                    ),
                 ),
             )
 

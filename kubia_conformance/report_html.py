@@ -29,6 +29,7 @@ th { background: #f5f5f5; }
 pre { background: #f8f8f8; padding: 0.5em; overflow-x: auto; font-size: 0.8em; white-space: pre-wrap; }
 pre.message { background: #fdf0ef; border-left: 3px solid #c0392b; }
 .check.error pre.message { background: #fdf5ec; border-left-color: #e67e22; }
+.check.skipped pre.message { background: #f3f3f3; border-left-color: #888; }
 ol.marks { font-size: 0.8em; margin: 0.2em 0; columns: 2; }
 svg.lifecycle { max-width: 100%; height: auto; }
 .summary span { margin-right: 1em; }
