@@ -14,6 +14,47 @@ fail() {
   exit 1
 }
 
+# digest: the first 12 hex digits of the sha256 of standard input (a cache key).
+digest() { sha256sum | cut -c1-12; }
+
+# debian_mirror: $DEBIAN_MIRROR, else the first Debian archive this host's apt uses (deb822 sources or
+# sources.list): debootstrap fetches from where apt does.
+debian_mirror() {
+  local found
+  found=${DEBIAN_MIRROR:-$(cat /etc/apt/sources.list.d/*.sources 2>/dev/null |
+    awk '$1 == "URIs:" && $2 !~ /security/ {print $2; exit}')}
+  [[ -n $found ]] || found=$(awk '$1 == "deb" && $0 !~ /security/ {print $2; exit}' /etc/apt/sources.list 2>/dev/null)
+  [[ -n $found ]] || fail "no Debian archive in this host's apt sources: set DEBIAN_MIRROR"
+  echo "$found"
+}
+
+# rootfs NAME PACKAGES: a cached tarball of a minbase Debian root filesystem (NODE_DEBIAN_SUITE, from versions.env)
+# with PACKAGES, under $cache/kind/rootfs; prints its path. For the kind node image and the suite's image.
+rootfs() {
+  local name=$1 packages=$2 key tarball dir logfile rootfs_dir=$cache/kind/rootfs work_root=$cache/kind/build
+  mkdir -p "$rootfs_dir" "$work_root"
+  key=$(echo "$NODE_DEBIAN_SUITE $packages" | digest)
+  tarball=$rootfs_dir/$name-$NODE_DEBIAN_SUITE-$key.tar
+  if [[ ! -f $tarball ]]; then
+    command -v debootstrap >/dev/null || {
+      log "installing debootstrap from Debian"
+      apt-get install -y -qq debootstrap >/dev/null
+    }
+    dir=$(mktemp -d "$work_root/rootfs.XXXXXX")
+    logfile=$rootfs_dir/$name.log
+    log "$name root filesystem: debootstrap $NODE_DEBIAN_SUITE with $packages"
+    debootstrap --variant=minbase --include="$packages" "$NODE_DEBIAN_SUITE" "$dir/root" \
+      "$(debian_mirror)" >"$logfile" 2>&1 || fail "debootstrap of the $name root filesystem" "$logfile"
+    # No package caches or docs in an image; apt lists are refetched by anyone who installs more.
+    rm -rf "$dir/root/var/cache/apt/archives/"*.deb "$dir/root/var/lib/apt/lists/"* "$dir/root/usr/share/doc" \
+      "$dir/root/usr/share/man" "$dir/root/usr/share/locale"
+    tar -C "$dir/root" --numeric-owner -cf "$tarball.tmp" .
+    mv "$tarball.tmp" "$tarball"
+    rm -rf "$dir"
+  fi
+  echo "$tarball"
+}
+
 # wait_for DESCRIPTION SECONDS COMMAND...: polls a local process's health probe (these have no API to watch).
 wait_for() {
   local what=$1 seconds=$2 deadline

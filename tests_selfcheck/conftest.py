@@ -29,6 +29,15 @@ def local_cluster() -> Cluster:
     return connect(None, None, 10.0)
 
 
+@pytest.fixture(scope="session")
+def kind_cluster() -> Cluster:
+    """The kind cluster (scripts/kind-cluster up) with the suite's image loaded, found through KUBECONFIG,
+    KUBIA_CONTEXT and KUBIA_SUITE_IMAGE."""
+    if not os.environ.get("KUBIA_SUITE_IMAGE") or not os.environ.get("KUBIA_CONTEXT", "").startswith("kind-"):
+        pytest.skip("needs the kind cluster and the suite's image in it: KUBIA_CONTEXT and KUBIA_SUITE_IMAGE")
+    return connect(None, None, 10.0)
+
+
 LEFTOVERS_GONE_TIMEOUT = 180
 """How long the namespaces of a run that ended under a defect may take to go, once the defect is removed."""
 VOLUME_GONE_TIMEOUT = 60
@@ -108,6 +117,19 @@ def suite_command(*args: str) -> list[str]:
     ]
 
 
+def token_kubeconfig(cluster: Cluster, path: Path, user: str, token: str) -> Path:
+    """A kubeconfig at path for cluster's server, authenticated by a bearer token (a ServiceAccount's)."""
+    config = cluster.api_client.configuration
+    server = f"{{server: '{config.host}', certificate-authority: '{config.ssl_ca_cert}'}}"
+    path.write_text(
+        "apiVersion: v1\nkind: Config\n"
+        f"clusters: [{{name: c, cluster: {server}}}]\n"
+        f"users: [{{name: {user}, user: {{token: '{token}'}}}}]\n"
+        f"contexts: [{{name: {user}, context: {{cluster: c, user: {user}}}}}]\ncurrent-context: {user}\n"
+    )
+    return path
+
+
 def run_suite_to_end(*args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
     return subprocess.run(suite_command(*args), check=False, cwd=REPO, capture_output=True, text=True, timeout=timeout)
 
@@ -115,4 +137,7 @@ def run_suite_to_end(*args: str, timeout: float = 600) -> subprocess.CompletedPr
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "whole_cluster: breaks or inspects the whole local cluster; run alone, without xdist, after the rest"
+    )
+    config.addinivalue_line(
+        "markers", "in_cluster: runs the suite's image inside the kind cluster (scripts/test, after the suite on kind)"
     )

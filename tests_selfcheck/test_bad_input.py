@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from conftest import token_kubeconfig
+
 REPO = Path(__file__).resolve().parent.parent
 USAGE_ERROR = 4
 
@@ -141,16 +143,7 @@ def forbidden_kubeconfig(local_cluster, tmp_path):
     ).metadata.name
     try:
         token = core.create_namespaced_service_account_token(account, "default", {"spec": {}}).status.token
-        config = local_cluster.api_client.configuration
-        path = tmp_path / "forbidden"
-        cluster = f"{{server: '{config.host}', certificate-authority: '{config.ssl_ca_cert}'}}"
-        path.write_text(
-            "apiVersion: v1\nkind: Config\n"
-            f"clusters: [{{name: c, cluster: {cluster}}}]\n"
-            f"users: [{{name: nobody, user: {{token: '{token}'}}}}]\n"
-            "contexts: [{name: nobody, context: {cluster: c, user: nobody}}]\ncurrent-context: nobody\n"
-        )
-        yield path
+        yield token_kubeconfig(local_cluster, tmp_path / "forbidden", "nobody", token)
     finally:
         core.delete_namespaced_service_account(account, "default")
 

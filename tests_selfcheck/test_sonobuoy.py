@@ -1,0 +1,78 @@
+"""The suite as a Sonobuoy plugin (manifests/sonobuoy/kubia-conformance.yaml) on the kind cluster: `sonobuoy run`
+with Sonobuoy's CLI and aggregator built here, then `sonobuoy retrieve` and `sonobuoy results`. Sonobuoy must
+report every non-disruptive check passed and the disruptive ones skipped, from the JUnit file the plugin wrote.
+
+Needs the kind cluster with the suite's image ($KUBIA_SUITE_IMAGE) and Sonobuoy's ($KUBIA_SONOBUOY_IMAGE) loaded,
+and the CLI ($KUBIA_SONOBUOY); scripts/test runs it after the suite on kind. Marker in_cluster.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import REPO
+
+pytestmark = pytest.mark.in_cluster
+
+PLUGIN = REPO / "manifests" / "sonobuoy" / "kubia-conformance.yaml"
+RUN_TIMEOUT = 1200
+"""sonobuoy run --wait: the aggregator starting, then the whole suite inside the cluster (about 5 min here)."""
+
+
+def sonobuoy(*args: str, timeout: float = 300) -> str:
+    command = [os.environ["KUBIA_SONOBUOY"], *args, "--kubeconfig", os.environ["KUBECONFIG"]]
+    command += ["--context", os.environ["KUBIA_CONTEXT"]]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False)
+    assert done.returncode == 0, f"sonobuoy {' '.join(args)} exited {done.returncode}:\n{done.stdout}{done.stderr}"
+    return done.stdout
+
+
+@pytest.fixture
+def plugin(kind_cluster, tmp_path) -> Path:
+    """The shipped plugin with the images built here, never pulled."""
+    if not os.environ.get("KUBIA_SONOBUOY") or not os.environ.get("KUBIA_SONOBUOY_IMAGE"):
+        pytest.skip("needs Sonobuoy built here: KUBIA_SONOBUOY and KUBIA_SONOBUOY_IMAGE")
+    definition = yaml.safe_load(PLUGIN.read_text())
+    definition["spec"]["image"] = os.environ["KUBIA_SUITE_IMAGE"]
+    definition["spec"]["imagePullPolicy"] = "Never"
+    path = tmp_path / "kubia-conformance.yaml"
+    path.write_text(yaml.safe_dump(definition))
+    return path
+
+
+def test_sonobuoy_reports_every_non_disruptive_check_passed(plugin, tmp_path):
+    try:
+        sonobuoy(
+            "run",
+            "--plugin",
+            str(plugin),
+            "--plugin-env",
+            f"kubia-conformance.KUBIA_IMAGE={os.environ['KUBIA_IMAGE']}",
+            "--sonobuoy-image",
+            os.environ["KUBIA_SONOBUOY_IMAGE"],
+            "--image-pull-policy",
+            "Never",
+            "--wait",
+            timeout=RUN_TIMEOUT,
+        )
+        tarball = sonobuoy("retrieve", str(tmp_path)).strip().splitlines()[-1]
+        detailed = sonobuoy("results", tarball, "--mode", "detailed")
+        print(sonobuoy("results", tarball))
+    finally:
+        sonobuoy("delete", "--wait", timeout=600)
+
+    results = [json.loads(line) for line in detailed.splitlines() if line.strip()]
+    statuses = {r["name"].rsplit(" ", 1)[-1]: r["status"] for r in results}
+    print("\n".join(f"{status:8} {name}" for name, status in sorted(statuses.items())))
+    node_loss = {name: status for name, status in statuses.items() if "lost_node" in name or "out_of_service" in name}
+    others = {name: status for name, status in statuses.items() if name not in node_loss}
+    assert len(node_loss) == 2, f"disruptive checks: {node_loss}"
+    assert set(node_loss.values()) == {"skipped"}, f"disruptive checks: {node_loss}"
+    assert len(others) >= 30, f"only {len(others)} checks in Sonobuoy's results"
+    assert set(others.values()) == {"passed"}, {n: s for n, s in others.items() if s != "passed"}
