@@ -37,7 +37,7 @@ def test_outside_a_pod_there_is_no_service_account(monkeypatch, tmp_path):
 
 def test_the_preflight_asks_for_every_rule_of_the_shipped_rbac():
     needed = needed_permissions()
-    assert ("", "namespaces", "create", None) == needed[0], "the first refusal a user without rights sees"
+    assert needed[0] == ("", "namespaces", "create", None), "the first refusal a user without rights sees"
     assert ("", "pods/exec", "create", None) in needed
     assert ("coordination.k8s.io", "leases", "create", "default") in needed
     assert ("", "nodes", "patch", None) not in needed, "node loss needs more, and cannot run from a pod"
