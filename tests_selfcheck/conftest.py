@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -9,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from kubernetes import client, utils
 
 from kubia_conformance.cleanup import main as cleanup
 from kubia_conformance.cluster import Cluster, connect
@@ -115,6 +117,33 @@ def suite_command(*args: str) -> list[str]:
         os.environ.get("KUBIA_DNS_SERVER", ""),
         *args,
     ]
+
+
+RBAC_MANIFEST = REPO / "manifests" / "rbac" / "kubia-conformance.yaml"
+RBAC_NAMESPACE = "kubia-conformance"
+"""The namespace of the ServiceAccount manifests/rbac binds."""
+
+
+@contextlib.contextmanager
+def shipped_rbac_applied(cluster: Cluster) -> Iterator[None]:
+    """manifests/rbac/kubia-conformance.yaml applied as it is; removed afterwards, its namespace waited out so that
+    the next check can apply it again."""
+    utils.create_from_yaml(cluster.api_client, str(RBAC_MANIFEST))
+    rbac = client.RbacAuthorizationV1Api(cluster.api_client)
+    try:
+        yield
+    finally:
+        rbac.delete_cluster_role_binding("kubia-conformance")
+        rbac.delete_cluster_role("kubia-conformance")
+        rbac.delete_namespaced_role_binding("kubia-conformance-lock", "default")
+        rbac.delete_namespaced_role("kubia-conformance-lock", "default")
+        cluster.core.delete_namespace(RBAC_NAMESPACE)
+        watch_until(
+            cluster.core.list_namespace,
+            lambda namespaces: RBAC_NAMESPACE not in namespaces,
+            timeout=VOLUME_GONE_TIMEOUT,
+            what=f"namespace {RBAC_NAMESPACE} to be removed",
+        )
 
 
 def token_kubeconfig(cluster: Cluster, path: Path, user: str, token: str) -> Path:

@@ -16,9 +16,10 @@ from typing import Any
 
 import jsonschema
 import pytest
-from kubernetes import client, utils
+from kubernetes import client
 
-from conftest import REPO
+from conftest import RBAC_NAMESPACE as NAMESPACE
+from conftest import shipped_rbac_applied
 from kubia_conformance.cluster import Cluster
 from kubia_conformance.manifests import load_manifests
 from kubia_conformance.report import SCHEMA_FILE
@@ -26,7 +27,6 @@ from kubia_conformance.waiting import watch_until
 
 pytestmark = pytest.mark.in_cluster
 
-NAMESPACE = "kubia-conformance"
 JOB_TIMEOUT = 900
 """The whole non-disruptive suite inside the kind cluster: about 5 min on 2 cores."""
 REPORT_START, REPORT_END = "--- kubia-conformance report.json ---", "--- end of report.json ---"
@@ -34,22 +34,8 @@ REPORT_START, REPORT_END = "--- kubia-conformance report.json ---", "--- end of 
 
 @pytest.fixture
 def shipped_rbac(kind_cluster: Cluster) -> Iterator[None]:
-    utils.create_from_yaml(kind_cluster.api_client, str(REPO / "manifests" / "rbac" / "kubia-conformance.yaml"))
-    rbac = client.RbacAuthorizationV1Api(kind_cluster.api_client)
-    try:
+    with shipped_rbac_applied(kind_cluster):
         yield
-    finally:
-        rbac.delete_cluster_role_binding("kubia-conformance")
-        rbac.delete_cluster_role("kubia-conformance")
-        rbac.delete_namespaced_role_binding("kubia-conformance-lock", "default")
-        rbac.delete_namespaced_role("kubia-conformance-lock", "default")
-        kind_cluster.core.delete_namespace(NAMESPACE)
-        watch_until(
-            kind_cluster.core.list_namespace,
-            lambda namespaces: NAMESPACE not in namespaces,
-            timeout=120,
-            what=f"namespace {NAMESPACE} to be removed",
-        )
 
 
 def report_in(logs: str) -> dict[str, Any]:

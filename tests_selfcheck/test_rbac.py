@@ -11,15 +11,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from kubernetes import client, utils
+from kubernetes import client
 from test_bad_input import assert_one_clear_error
 
-from conftest import REPO, run_suite_to_end, token_kubeconfig
+from conftest import run_suite_to_end, shipped_rbac_applied, token_kubeconfig
 from kubia_conformance.results import read_outcomes
 
 pytestmark = [pytest.mark.whole_cluster, pytest.mark.usefixtures("left_clean")]
 
-RBAC = REPO / "manifests" / "rbac" / "kubia-conformance.yaml"
 ACCOUNT = ("kubia-conformance", "kubia-conformance")
 """(namespace, name) of the ServiceAccount the manifest binds."""
 
@@ -27,18 +26,10 @@ ACCOUNT = ("kubia-conformance", "kubia-conformance")
 @pytest.fixture
 def shipped_role(local_cluster, tmp_path) -> Iterator[Path]:
     """The manifest applied as it is; a kubeconfig for its ServiceAccount. Everything removed afterwards."""
-    utils.create_from_yaml(local_cluster.api_client, str(RBAC))
-    rbac = client.RbacAuthorizationV1Api(local_cluster.api_client)
-    try:
+    with shipped_rbac_applied(local_cluster):
         namespace, name = ACCOUNT
         token = local_cluster.core.create_namespaced_service_account_token(name, namespace, {"spec": {}}).status.token
         yield token_kubeconfig(local_cluster, tmp_path / "kubeconfig", name, token)
-    finally:
-        rbac.delete_cluster_role_binding("kubia-conformance")
-        rbac.delete_cluster_role("kubia-conformance")
-        rbac.delete_namespaced_role_binding("kubia-conformance-lock", "default")
-        rbac.delete_namespaced_role("kubia-conformance-lock", "default")
-        local_cluster.core.delete_namespace("kubia-conformance")
 
 
 def test_the_shipped_role_is_enough_for_every_non_disruptive_check(shipped_role, tmp_path):
