@@ -122,28 +122,46 @@ def suite_command(*args: str) -> list[str]:
 RBAC_MANIFEST = REPO / "manifests" / "rbac" / "kubia-conformance.yaml"
 RBAC_NAMESPACE = "kubia-conformance"
 """The namespace of the ServiceAccount manifests/rbac binds."""
+RBAC_GONE_TIMEOUT = 180
+"""Its namespace removed, with what an interrupted in-cluster run left running in it: the suite's pod gets its 30 s
+grace period and removes its own test namespaces on SIGTERM."""
 
 
 @contextlib.contextmanager
 def shipped_rbac_applied(cluster: Cluster) -> Iterator[None]:
     """manifests/rbac/kubia-conformance.yaml applied as it is; removed afterwards, its namespace waited out so that
-    the next check can apply it again."""
+    the next check can apply it again. What an interrupted earlier run left (a killed run cannot clean up) is
+    removed first."""
+    remove_shipped_rbac(cluster)
     utils.create_from_yaml(cluster.api_client, str(RBAC_MANIFEST))
-    rbac = client.RbacAuthorizationV1Api(cluster.api_client)
     try:
         yield
     finally:
-        rbac.delete_cluster_role_binding("kubia-conformance")
-        rbac.delete_cluster_role("kubia-conformance")
-        rbac.delete_namespaced_role_binding("kubia-conformance-lock", "default")
-        rbac.delete_namespaced_role("kubia-conformance-lock", "default")
-        cluster.core.delete_namespace(RBAC_NAMESPACE)
-        watch_until(
-            cluster.core.list_namespace,
-            lambda namespaces: RBAC_NAMESPACE not in namespaces,
-            timeout=VOLUME_GONE_TIMEOUT,
-            what=f"namespace {RBAC_NAMESPACE} to be removed",
-        )
+        remove_shipped_rbac(cluster)
+
+
+def remove_shipped_rbac(cluster: Cluster) -> None:
+    """Every object of manifests/rbac/kubia-conformance.yaml deleted, those absent skipped, and its namespace (with
+    whatever ran in it) waited out."""
+    rbac = client.RbacAuthorizationV1Api(cluster.api_client)
+    for delete, args in (
+        (rbac.delete_cluster_role_binding, ("kubia-conformance",)),
+        (rbac.delete_cluster_role, ("kubia-conformance",)),
+        (rbac.delete_namespaced_role_binding, ("kubia-conformance-lock", "default")),
+        (rbac.delete_namespaced_role, ("kubia-conformance-lock", "default")),
+        (cluster.core.delete_namespace, (RBAC_NAMESPACE,)),
+    ):
+        try:
+            delete(*args)
+        except client.ApiException as error:
+            if error.status != 404:
+                raise
+    watch_until(
+        cluster.core.list_namespace,
+        lambda namespaces: RBAC_NAMESPACE not in namespaces,
+        timeout=RBAC_GONE_TIMEOUT,
+        what=f"namespace {RBAC_NAMESPACE} to be removed",
+    )
 
 
 def token_kubeconfig(cluster: Cluster, path: Path, user: str, token: str) -> Path:

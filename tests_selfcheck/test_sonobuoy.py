@@ -49,6 +49,7 @@ def plugin(kind_cluster, tmp_path) -> Path:
 
 
 def test_sonobuoy_reports_every_non_disruptive_check_passed(plugin, tmp_path):
+    sonobuoy("delete", "--wait", timeout=600)  # what an interrupted earlier run left; nothing, usually
     try:
         sonobuoy(
             "run",
