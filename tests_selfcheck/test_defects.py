@@ -170,6 +170,12 @@ class Defect:
     checks: list[str]
     """Conformance tests (node ids) that must pass when healthy and fail with the defect."""
     apply: Callable[[object, Path], contextlib.AbstractContextManager[None]] = field(repr=False)
+    together: bool = True
+    """The checks may run at once (one xdist worker each): the defect acts on each of them whatever the others do.
+    Not so for a defect that alternates between answers, which two checks' questions would share."""
+
+    def suite_arguments(self) -> list[str]:
+        return ["-n", str(len(self.checks))] if self.together and len(self.checks) > 1 else []
 
 
 DEFECTS = [
@@ -262,6 +268,7 @@ DEFECTS = [
             "tests_conformance/test_dns.py::test_each_pod_a_record_is_its_pod_ip",
         ],
         lambda cluster, tmp: flapping_dns(tmp),
+        together=False,
     ),
     Defect(
         "claim flapper (a claim is Lost for a moment as its pod goes, then Bound again)",
@@ -284,14 +291,14 @@ def _both(
 def test_defect_fails_the_checks_that_guard_it(defect, local_cluster, tmp_path):
     names = [check.split("::")[1] for check in defect.checks]
 
-    run_suite_to_end(*defect.checks, "--junitxml", str(tmp_path / "healthy.xml"))
+    run_suite_to_end(*defect.checks, *defect.suite_arguments(), "--junitxml", str(tmp_path / "healthy.xml"))
     healthy = read_outcomes(tmp_path / "healthy.xml")
     not_passed = [f"{o.check} {o.outcome}: {o.message}" for o in healthy.values() if o.outcome != "passed"]
     assert sorted(healthy) == sorted(names), f"on the healthy cluster, these ran: {', '.join(sorted(healthy))}"
     assert not not_passed, f"on the healthy cluster: {'; '.join(not_passed)}"
 
     with defect.apply(local_cluster, tmp_path):
-        run_suite_to_end(*defect.checks, "--junitxml", str(tmp_path / "broken.xml"))
+        run_suite_to_end(*defect.checks, *defect.suite_arguments(), "--junitxml", str(tmp_path / "broken.xml"))
     broken = read_outcomes(tmp_path / "broken.xml")
 
     print(f"\ndefect: {defect.name}")

@@ -41,7 +41,7 @@ def test_the_shipped_role_is_enough_for_every_non_disruptive_check(shipped_role,
         "-m",
         "not disruptive",
         "-n",
-        "8",
+        "16",
         "--junitxml",
         str(junit),
     )
