@@ -10,11 +10,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from kubernetes import client, utils
+from kubernetes import utils
+from kubernetes.dynamic import DynamicClient
+from kubernetes.dynamic.exceptions import NotFoundError
 
 from kubia_conformance.cleanup import main as cleanup
 from kubia_conformance.cluster import Cluster, connect
 from kubia_conformance.lock import suite_leases
+from kubia_conformance.manifests import MANIFESTS, load_manifests
 from kubia_conformance.namespaces import SUITE_SELECTOR
 from kubia_conformance.nodes import OUT_OF_SERVICE, STOPPED_BY
 from kubia_conformance.objects import node_ready
@@ -119,7 +122,8 @@ def suite_command(*args: str) -> list[str]:
     ]
 
 
-RBAC_MANIFEST = REPO / "manifests" / "rbac" / "kubia-conformance.yaml"
+RBAC = "rbac/kubia-conformance.yaml"
+"""The shipped RBAC, under manifests/."""
 RBAC_NAMESPACE = "kubia-conformance"
 """The namespace of the ServiceAccount manifests/rbac binds."""
 RBAC_GONE_TIMEOUT = 180
@@ -133,7 +137,7 @@ def shipped_rbac_applied(cluster: Cluster) -> Iterator[None]:
     the next check can apply it again. What an interrupted earlier run left (a killed run cannot clean up) is
     removed first."""
     remove_shipped_rbac(cluster)
-    utils.create_from_yaml(cluster.api_client, str(RBAC_MANIFEST))
+    utils.create_from_yaml(cluster.api_client, str(MANIFESTS / RBAC))
     try:
         yield
     finally:
@@ -143,19 +147,11 @@ def shipped_rbac_applied(cluster: Cluster) -> Iterator[None]:
 def remove_shipped_rbac(cluster: Cluster) -> None:
     """Every object of manifests/rbac/kubia-conformance.yaml deleted, those absent skipped, and its namespace (with
     whatever ran in it) waited out."""
-    rbac = client.RbacAuthorizationV1Api(cluster.api_client)
-    for delete, args in (
-        (rbac.delete_cluster_role_binding, ("kubia-conformance",)),
-        (rbac.delete_cluster_role, ("kubia-conformance",)),
-        (rbac.delete_namespaced_role_binding, ("kubia-conformance-lock", "default")),
-        (rbac.delete_namespaced_role, ("kubia-conformance-lock", "default")),
-        (cluster.core.delete_namespace, (RBAC_NAMESPACE,)),
-    ):
-        try:
-            delete(*args)
-        except client.ApiException as error:
-            if error.status != 404:
-                raise
+    resources = DynamicClient(cluster.api_client).resources
+    for document in load_manifests(RBAC):
+        resource = resources.get(api_version=document["apiVersion"], kind=document["kind"])
+        with contextlib.suppress(NotFoundError):
+            resource.delete(name=document["metadata"]["name"], namespace=document["metadata"].get("namespace"))
     watch_until(
         cluster.core.list_namespace,
         lambda namespaces: RBAC_NAMESPACE not in namespaces,
