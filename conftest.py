@@ -1,3 +1,12 @@
-"""Entry point of the suite: loads the plugin that holds its options, hooks and fixtures."""
+"""Entry point of the suite in a checkout (and in the suite's image): its pytest plugin, and its fixtures, one module
+per cluster concept in fixtures/ (found through the `pythonpath` setting in pyproject.toml)."""
 
-pytest_plugins = ("kubia_conformance.plugin",)
+pytest_plugins = (
+    "kubia_conformance.plugin",
+    "fixtures.cluster",
+    "fixtures.namespaces",
+    "fixtures.lock",
+    "fixtures.kubia",
+    "fixtures.dns",
+    "fixtures.outage",
+)

@@ -8,8 +8,6 @@ from dataclasses import dataclass
 
 import pytest
 
-from kubia_conformance.kubia import DEFAULT_IMAGE
-
 MARKERS = {
     "conformance": "a check of a StatefulSet guarantee against the cluster (every test in tests_conformance)",
     "needs_containers": "needs pods that run real containers (exec, data written into the app); skips otherwise",
@@ -19,6 +17,8 @@ MARKERS = {
     "(--allow-disruption, --disruptive-contexts)",
 }
 DEFAULT_DISRUPTIVE_CONTEXTS = "kind-*,kwok-kubia-local"
+DEFAULT_IMAGE = "luksa/kubia-pet"
+"""The book's image of the kubia app."""
 
 
 @dataclass(frozen=True)
@@ -144,7 +144,7 @@ def add_options(parser: pytest.Parser) -> None:
     group.addoption(
         "--report",
         metavar="DIR",
-        help="write the acceptance report: DIR/report.json (schema: kubia_conformance/report.schema.json) and "
+        help="write the acceptance report: DIR/report.json (schema: kubia_conformance/report/report.schema.json) and "
         "DIR/report.html, one self-contained page with the cluster's facts, a verdict per guarantee and each check's "
         "evidence and lifecycle picture",
     )

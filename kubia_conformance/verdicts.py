@@ -4,6 +4,8 @@ answering). The plugin reports every exception that is not an AssertionError as 
 
 from __future__ import annotations
 
+import pytest
+
 OUTCOME_PROPERTY = "kubia.outcome"
 """A report property: "error" when a check ended in an infrastructure error rather than a verdict."""
 
@@ -26,3 +28,13 @@ def expect(holds: bool, guarantee: str, broken: str) -> None:
     """Raises GuaranteeBroken("<guarantee>: <broken>") unless holds."""
     if not holds:
         raise GuaranteeBroken(f"{guarantee}: {broken}")
+
+
+def mark_error(report: pytest.TestReport) -> None:
+    """Marks a check's failed call as an infrastructure error: its exception was not the cluster's verdict."""
+    report.user_properties = [*report.user_properties, (OUTCOME_PROPERTY, "error")]
+
+
+def is_infrastructure_error(report: pytest.TestReport) -> bool:
+    """A check's call failed with an infrastructure error (mark_error), not with a verdict."""
+    return report.when == "call" and report.failed and (OUTCOME_PROPERTY, "error") in report.user_properties

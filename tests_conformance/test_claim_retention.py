@@ -2,7 +2,7 @@
 
 import pytest
 
-from kubia_conformance.objects import claim_name, describe_claim, is_usable, mounted_claims
+from kubia_conformance.cluster.objects import claim_name, describe_claim, is_usable, mounted_claims
 from kubia_conformance.verdicts import expect, require
 
 GUARANTEE = "claim retention"

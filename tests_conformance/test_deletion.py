@@ -4,8 +4,8 @@ it, unchanged and usable, and a new StatefulSet of the same name reattaches them
 
 import pytest
 
-from kubia_conformance.objects import mounted_claims, name_of
-from kubia_conformance.ordering import replacements, scale_down_violations
+from kubia_conformance.cluster.objects import claim_name, mounted_claims, name_of
+from kubia_conformance.evidence.ordering import removal_order, replacements, scale_down_violations
 from kubia_conformance.verdicts import expect, require
 
 KEPT = "claims outlive the deletion (retention policy Retain)"
@@ -22,7 +22,7 @@ def test_scaling_to_zero_terminates_pods_in_reverse_order(kubia):
 
     seen = kubia.timeline.since(mark)
     require("deletion by scaling to 0", scale_down_violations(seen))
-    removed = [s.name for s in seen if not s.exists]
+    removed = removal_order(seen)
     expect(
         removed == ["kubia-2", "kubia-1", "kubia-0"],
         "deletion by scaling to 0",
@@ -86,7 +86,7 @@ def test_a_new_statefulset_of_the_same_name_reattaches_the_claims(kubia):
     require("claims reattached by a new StatefulSet of the same name", kubia.lost_claims(claims))
     for name, pod in sorted(pods.items()):
         expect(
-            mounted_claims(pod) == (f"data-{name}",),
+            mounted_claims(pod) == (claim_name(name),),
             "claims reattached by a new StatefulSet of the same name",
-            f"the new {name_of(pod)} mounts {', '.join(mounted_claims(pod)) or 'nothing'}, not data-{name}",
+            f"the new {name_of(pod)} mounts {', '.join(mounted_claims(pod)) or 'nothing'}, not {claim_name(name)}",
         )

@@ -3,59 +3,9 @@
 Each expected answer must arrive within the DNS timeout and then hold, unchanged, over several more reads; where
 several cluster DNS endpoints serve, each of them is asked."""
 
-from dataclasses import dataclass
-
 import pytest
 
-from kubia_conformance.dns import DnsAccess, a_records, endpoints, srv_targets, wait_for_records
-from kubia_conformance.timeouts import Timeouts
-
 pytestmark = pytest.mark.needs_dns
-
-
-@dataclass(frozen=True)
-class Records:
-    """The kubia Service's records in the test's namespace, and the waits for what they must say."""
-
-    access: DnsAccess
-    service: str
-    timeout: float
-
-    @property
-    def srv(self) -> str:
-        return f"_http._tcp.{self.service}"
-
-    def pod(self, name: str) -> str:
-        return f"{name}.{self.service}"
-
-    def expect_srv(self, pods: list[str], why: str) -> None:
-        for endpoint in endpoints(self.access):
-            wait_for_records(
-                lambda endpoint=endpoint: srv_targets(endpoint, self.srv),
-                {f"{self.pod(p)}:80" for p in pods},
-                timeout=self.timeout,
-                what=f"peer discovery ({why}): SRV {self.srv} must list exactly {', '.join(pods) or 'nothing'} "
-                f"on port 80{self.at(endpoint)}",
-            )
-
-    def expect_a(self, pod: str, ips: set[str], why: str) -> None:
-        for endpoint in endpoints(self.access):
-            wait_for_records(
-                lambda endpoint=endpoint: a_records(endpoint, self.pod(pod)),
-                ips,
-                timeout=self.timeout,
-                what=f"peer discovery ({why}): A {self.pod(pod)} must be {', '.join(sorted(ips)) or 'absent'}"
-                f"{self.at(endpoint)}",
-            )
-
-    def at(self, endpoint: DnsAccess) -> str:
-        """Which endpoint answered, when there are several."""
-        return f" (asked {endpoint.description})" if len(endpoints(self.access)) > 1 else ""
-
-
-@pytest.fixture
-def records(kubia, dns_access: DnsAccess, cluster_domain: str, timeouts: Timeouts) -> Records:
-    return Records(dns_access, f"kubia.{kubia.namespace}.svc.{cluster_domain}", timeouts.dns_records)
 
 
 def test_srv_lists_exactly_the_ready_pods(kubia, records):

@@ -5,53 +5,27 @@ only after a force delete or the out-of-service taint; the replacement keeps ide
 import pytest
 from kubernetes.client.exceptions import ApiException
 
-from kubia_conformance.objects import condition, is_ready, is_terminating, mounted_claims
-from kubia_conformance.ordering import identity_violations
-from kubia_conformance.retry import api
-from kubia_conformance.timeline import creations
+from kubia_conformance.cluster.objects import (
+    claim_name,
+    condition,
+    is_ready,
+    is_terminating,
+    mounted_claims,
+    pinned_node,
+    volume_name,
+)
+from kubia_conformance.cluster.retry import api
+from kubia_conformance.evidence.identity import identity_violations, untouched_until_let_go
 from kubia_conformance.verdicts import expect, require
 
 pytestmark = [pytest.mark.disruptive, pytest.mark.slow]
 
 VICTIM = "kubia-1"
-CLAIM = "data-kubia-1"
+CLAIM = claim_name(VICTIM)
 AT_MOST_ONE = "at most one (node loss)"
 DATA = "written to kubia-1 before its node was lost"
 VOLUME_AFFINITY_PHRASES = ("volume node affinity conflict", "didn't match PersistentVolume's node affinity")
 """How the scheduler says a pod's volume is pinned elsewhere (before and since Kubernetes 1.30)."""
-
-
-def pinned_node(cluster, claim):
-    """The node the claim's volume is pinned to (local-path, local volumes), or None when it can move."""
-    volume = api(cluster.core.read_persistent_volume, claim.spec.volume_name)
-    affinity = volume.spec.node_affinity
-    for term in affinity.required.node_selector_terms if affinity and affinity.required else []:
-        for expression in term.match_expressions or []:
-            if expression.key == "kubernetes.io/hostname" and expression.operator == "In":
-                return expression.values[0]
-    return None
-
-
-def untouched_until_deleted(old, outage):
-    """The at-most-one rule until the test lets the pod go (force delete, out-of-service taint): the pod on the lost
-    node stays, nothing replaces it. A normal delete does not let it go: the pod must stay Terminating."""
-
-    def rule(states):
-        violations = [
-            f"{VICTIM} (uid {s.uid[:8]}) on the lost node {outage.node} was removed at {s.when}, before the test "
-            "force-deleted it"
-            for s in states
-            if s.uid == old.metadata.uid and not s.exists
-        ]
-        violations += [
-            f"a replacement {VICTIM} (uid {s.uid[:8]}) was created at {s.when} while the old one was on the lost "
-            f"node {outage.node}, before the test force-deleted it"
-            for s in creations(states)
-            if s.name == VICTIM and s.uid != old.metadata.uid
-        ]
-        return violations
-
-    return rule
 
 
 def lose_node_of_victim(kubia, node_outage, capabilities):
@@ -63,7 +37,7 @@ def lose_node_of_victim(kubia, node_outage, capabilities):
     if capabilities.containers_run:
         kubia.http(VICTIM, "POST", DATA)
         outage.note(f"{VICTIM} stored: {DATA}")
-    rule = untouched_until_deleted(old, outage)
+    rule = untouched_until_let_go(VICTIM, old.metadata.uid, outage.node)
     kubia.timeline.invariants.append((AT_MOST_ONE, rule))
     outage.stop()
     outage.wait_condition(ready=False)
@@ -95,7 +69,7 @@ def wait_replacement(kubia, outage, old, cluster, claim_before):
         f"the replacement mounts {', '.join(mounted_claims(new)) or 'nothing'}, expected {CLAIM}",
     )
 
-    pinned = pinned_node(cluster, claim_before)
+    pinned = pinned_node(api(cluster.core.read_persistent_volume, volume_name(claim_before)))
     if pinned == outage.node:
 
         def unschedulable(pods):

@@ -1,7 +1,6 @@
 """Ordered creation (OrderedReady): kubia-(i+1) is created only after kubia-i is Running and Ready."""
 
-from kubia_conformance.ordering import creation_order_violations
-from kubia_conformance.timeline import creations
+from kubia_conformance.evidence.ordering import creation_order_violations, described_creations
 from kubia_conformance.verdicts import require
 
 GUARANTEE = "ordered creation (OrderedReady) broken"
@@ -24,12 +23,8 @@ def test_an_unready_pod_holds_back_its_successor_until_it_is_ready(kubia, timeou
     kubia.scale(3)
     window = kubia.timeline.quiet_window(timeouts.quiet_window, since=requested)
 
-    early = [
-        f"{s.name} created at {s.when} (#{s.seq}) while kubia-0 was unready "
-        f"(quiet window of {timeouts.quiet_window:.0f} s)"
-        for s in creations(kubia.timeline.window(window))
-    ]
-    require(GUARANTEE, early)
+    why = f"while kubia-0 was unready (quiet window of {timeouts.quiet_window:.0f} s)"
+    require(GUARANTEE, [f"{created} {why}" for created in described_creations(kubia.timeline.window(window))])
     kubia.make_ready("kubia-0")
     kubia.wait_ready(3)
     require(GUARANTEE, creation_order_violations(kubia.timeline.states))

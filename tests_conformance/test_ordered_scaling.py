@@ -1,7 +1,7 @@
 """Ordered scaling: scale-down removes the highest ordinal first, one pod at a time; scale-up adds the next ordinal."""
 
-from kubia_conformance.ordering import scale_down_violations
-from kubia_conformance.timeline import creations
+from kubia_conformance.evidence.ordering import removal_order, scale_down_violations
+from kubia_conformance.evidence.states import creations
 from kubia_conformance.verdicts import expect, require
 
 
@@ -15,7 +15,7 @@ def test_scale_down_removes_the_highest_ordinal_first_one_at_a_time(kubia):
 
     seen = kubia.timeline.since(mark)
     require("ordered scale-down broken", scale_down_violations(seen))
-    removed = [s.name for s in seen if not s.exists]
+    removed = removal_order(seen)
     expect(
         removed == ["kubia-2", "kubia-1"],
         "ordered scale-down",

@@ -4,10 +4,10 @@ every incarnation of kubia-N mounts data-kubia-N."""
 import random
 import time
 
-from kubia_conformance import stopwatch
-from kubia_conformance.kubia import own_pods
-from kubia_conformance.objects import is_terminating
-from kubia_conformance.ordering import identity_violations
+from kubia_conformance.cluster.objects import is_terminating
+from kubia_conformance.evidence.identity import identity_violations
+from kubia_conformance.kubia.build import own_pods
+from kubia_conformance.timing import stopwatch
 from kubia_conformance.verdicts import expect, require
 
 REPLICAS = 3

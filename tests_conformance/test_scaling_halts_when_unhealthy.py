@@ -2,19 +2,11 @@
 
 import pytest
 
-from kubia_conformance.kubia import pod_names
-from kubia_conformance.ordering import termination_starts
-from kubia_conformance.timeline import creations
+from kubia_conformance.evidence.ordering import changes
+from kubia_conformance.kubia.build import pod_names
 from kubia_conformance.verdicts import require
 
 TARGETS = {"up": 4, "down": 1}
-
-
-def changes(states):
-    """Pods created, or starting to terminate, among states, in words."""
-    return [f"{s.name} created at {s.when} (#{s.seq})" for s in creations(states)] + [
-        f"{s.name} started terminating at {s.when} (#{s.seq})" for s in termination_starts(states)
-    ]
 
 
 @pytest.mark.parametrize("direction", TARGETS)

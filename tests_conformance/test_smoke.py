@@ -1,7 +1,7 @@
 """Smoke: the book's kubia StatefulSet deploys, every replica becomes Ready, and each pod gets its own Bound claim."""
 
-from kubia_conformance.kubia import pod_names
-from kubia_conformance.objects import claim_name, describe_claim, is_usable, mounted_claims
+from kubia_conformance.cluster.objects import claim_name, describe_claim, is_usable, mounted_claims
+from kubia_conformance.kubia.build import pod_names
 from kubia_conformance.verdicts import expect
 
 REPLICAS = 3

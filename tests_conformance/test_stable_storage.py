@@ -2,7 +2,7 @@
 
 import pytest
 
-from kubia_conformance.objects import mounted_claims
+from kubia_conformance.cluster.objects import claim_name, mounted_claims
 from kubia_conformance.verdicts import expect, require
 
 GUARANTEE = "stable storage"
@@ -18,9 +18,9 @@ def test_recreated_pod_mounts_the_same_claim_and_volume(kubia):
     new = kubia.wait_replaced("kubia-1", old.metadata.uid)
 
     expect(
-        mounted_claims(new) == ("data-kubia-1",),
+        mounted_claims(new) == (claim_name("kubia-1"),),
         GUARANTEE,
-        f"the new kubia-1 mounts {', '.join(mounted_claims(new)) or 'nothing'}, expected only data-kubia-1",
+        f"the new kubia-1 mounts {', '.join(mounted_claims(new)) or 'nothing'}, expected only {claim_name('kubia-1')}",
     )
     require(f"{GUARANTEE} (the claims and their volumes, after kubia-1 was recreated)", kubia.lost_claims(claims))
 

@@ -1,17 +1,15 @@
 """Updates: RollingUpdate goes in reverse ordinal order, a partition bounds it, OnDelete waits for deletions, and
 the StatefulSet's status tracks both revisions."""
 
-from kubia_conformance.kubia import describe_pods, describe_status
-from kubia_conformance.objects import is_serving
-from kubia_conformance.ordering import replacement_order, replacements, rolling_update_violations
+from kubia_conformance.cluster.objects import describe_pods, describe_status, is_serving, revision_of
+from kubia_conformance.evidence.ordering import replacement_order, replacements, rolling_update_violations
 from kubia_conformance.verdicts import expect, require
 
-REVISION_LABEL = "controller-revision-hash"
 AVAILABLE = "rolling update keeps the set available"
 
 
 def revisions(pods):
-    return {name: pod.metadata.labels.get(REVISION_LABEL) for name, pod in sorted(pods.items())}
+    return {name: revision_of(pod) for name, pod in sorted(pods.items())}
 
 
 def show(revisions_by_pod):
@@ -22,7 +20,7 @@ def wait_revisions(kubia, timeouts, expected, what):
     """Waits until each named pod is Ready at the revision it maps to."""
     return kubia.timeline.wait_until(
         lambda pods: all(
-            name in pods and is_serving(pods[name]) and pods[name].metadata.labels.get(REVISION_LABEL) == revision
+            name in pods and is_serving(pods[name]) and revision_of(pods[name]) == revision
             for name, revision in expected.items()
         ),
         timeout=timeouts.for_pods(len(expected)),

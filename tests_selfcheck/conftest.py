@@ -14,14 +14,14 @@ from kubernetes import utils
 from kubernetes.dynamic import DynamicClient
 from kubernetes.dynamic.exceptions import NotFoundError
 
-from kubia_conformance.cleanup import main as cleanup
-from kubia_conformance.cluster import Cluster, connect
-from kubia_conformance.lock import suite_leases
-from kubia_conformance.manifests import MANIFESTS, load_manifests
-from kubia_conformance.namespaces import SUITE_SELECTOR
-from kubia_conformance.nodes import OUT_OF_SERVICE, STOPPED_BY
-from kubia_conformance.objects import node_ready
-from kubia_conformance.waiting import WaitTimeout, watch_until
+from kubia_conformance.backends.outage import OUT_OF_SERVICE, STOPPED_BY
+from kubia_conformance.cluster.cleanup import main as cleanup
+from kubia_conformance.cluster.connect import Cluster, connect
+from kubia_conformance.cluster.lock import suite_leases
+from kubia_conformance.cluster.manifests import MANIFESTS, load_manifests
+from kubia_conformance.cluster.namespaces import SUITE_SELECTOR
+from kubia_conformance.cluster.objects import node_ready
+from kubia_conformance.cluster.watch import WaitTimeout, watch_until
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from kubia_conformance.timeline import History, PodState
+from kubia_conformance.evidence.history import History
+from kubia_conformance.evidence.states import PodState
 
 T0 = datetime(2026, 1, 1, 12, 0, 0, tzinfo=timezone.utc)
 """State #N is seen at 12:00:N."""

@@ -1,10 +1,10 @@
-"""The claim rule read off a claim timeline (kubia_conformance/kubia.py claim_losses), on hand-made timelines: a
+"""The claim rule read off a claim timeline (kubia_conformance/evidence/claims.py), on hand-made timelines: a
 claim of a snapshot that stopped being kept, even between two reads, must show, once, with its time."""
 
 from histories import T0
 
-from kubia_conformance.kubia import ClaimSnapshot, claim_losses
-from kubia_conformance.timeline import ClaimState
+from kubia_conformance.evidence.claims import ClaimSnapshot, claim_losses
+from kubia_conformance.evidence.states import ClaimState
 
 SNAPSHOT = ClaimSnapshot(1, {"data-kubia-0": ("uid-0", "pv-0")}, {"data-kubia-0": "uid uid-0 on pv-0"})
 

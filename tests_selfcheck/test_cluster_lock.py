@@ -13,7 +13,7 @@ import pytest
 from kubernetes import watch
 
 from conftest import REPO, suite_command
-from kubia_conformance.lock import EXCLUSIVE, LOCK_SELECTOR, NAMESPACE
+from kubia_conformance.cluster.lock import EXCLUSIVE, LOCK_SELECTOR, NAMESPACE
 
 pytestmark = [pytest.mark.whole_cluster, pytest.mark.usefixtures("left_clean")]
 

@@ -24,7 +24,7 @@ import tenacity
 from kubernetes import watch
 
 from conftest import run_suite_to_end
-from kubia_conformance.results import read_outcomes
+from kubia_conformance.report.results import read_outcomes
 
 pytestmark = [pytest.mark.whole_cluster, pytest.mark.usefixtures("left_clean")]
 

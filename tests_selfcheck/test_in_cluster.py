@@ -20,10 +20,10 @@ from kubernetes import client
 
 from conftest import RBAC_NAMESPACE as NAMESPACE
 from conftest import shipped_rbac_applied
-from kubia_conformance.cluster import Cluster
-from kubia_conformance.manifests import load_manifests
-from kubia_conformance.report import SCHEMA_FILE
-from kubia_conformance.waiting import watch_until
+from kubia_conformance.cluster.connect import Cluster
+from kubia_conformance.cluster.manifests import load_manifests
+from kubia_conformance.cluster.watch import watch_until
+from kubia_conformance.report.document import SCHEMA_FILE
 
 pytestmark = pytest.mark.in_cluster
 

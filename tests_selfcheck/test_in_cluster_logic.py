@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from kubia_conformance.cluster import needed_permissions, runs_in_a_pod
+from kubia_conformance.cluster.connect import runs_in_a_pod
+from kubia_conformance.cluster.permissions import needed_permissions
 
 
 @pytest.fixture

@@ -12,8 +12,8 @@ import pytest
 from kubernetes import watch
 
 from conftest import REPO, assert_nothing_left, run_suite_to_end, suite_command
-from kubia_conformance.nodes import STOPPED_BY
-from kubia_conformance.readiness import READINESS_LABEL, UNREADY
+from kubia_conformance.backends.outage import STOPPED_BY
+from kubia_conformance.backends.readiness import READINESS_LABEL, UNREADY
 
 pytestmark = [pytest.mark.whole_cluster, pytest.mark.usefixtures("left_clean")]
 

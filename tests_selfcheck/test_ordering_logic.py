@@ -1,14 +1,19 @@
-"""The ordering rules read off a pod timeline (kubia_conformance/ordering.py), on hand-made timelines: each rule must
-flag the broken orders a bad controller would produce, and accept the good ones."""
+"""The ordering and identity rules read off a pod timeline (kubia_conformance/evidence/ordering.py and identity.py),
+on hand-made timelines: each rule must flag the broken orders a bad controller would produce, and accept the good
+ones."""
 
 from histories import Recorder as Timeline
 
-from kubia_conformance.ordering import (
+from kubia_conformance.evidence.identity import identity_violations, untouched_until_let_go
+from kubia_conformance.evidence.ordering import (
+    changes,
     creation_order_violations,
-    identity_violations,
+    described_creations,
+    removal_order,
     replacement_order,
     rolling_update_violations,
     scale_down_violations,
+    waited_as_if_ordered,
 )
 
 
@@ -146,3 +151,53 @@ def test_an_unready_bystander_during_a_replacement_counts_as_two_down():
     t.terminating("kubia-2").add("kubia-0", phase="Running")
     (violation,) = rolling_update_violations(t.states, NAMES, start)
     assert "kubia-0 was Running not Ready; kubia-2 was Running Ready and terminating" in violation
+
+
+def test_creations_and_terminations_in_a_window_are_told_in_order_with_times():
+    t = Timeline().created("kubia-2").ready("kubia-2")
+    start = t.history.last_seq
+    t.created("kubia-3").terminating("kubia-2")
+    window = t.history.span(start)
+    assert described_creations(window) == ["kubia-3 created at 12:00:03.000 (#3)"]
+    assert changes(window) == [
+        "kubia-3 created at 12:00:03.000 (#3)",
+        "kubia-2 started terminating at 12:00:04.000 (#4)",
+    ]
+    assert changes(t.history.span(t.history.last_seq)) == []
+
+
+def test_removals_are_told_in_the_order_the_pods_went():
+    t = Timeline().terminating("kubia-2").deleted("kubia-2").terminating("kubia-1").deleted("kubia-1")
+    assert removal_order(t.states) == ["kubia-2", "kubia-1"]
+
+
+def test_parallel_creation_that_waited_for_the_predecessor_is_flagged():
+    t = Timeline().created("kubia-0").ready("kubia-0")
+    start = t.history.last_seq
+    t.created("kubia-1")
+    (violation,) = waited_as_if_ordered(t.states, start)
+    assert violation == (
+        "kubia-1 was created at 12:00:03.000 only after kubia-0 was Running and Ready, as if OrderedReady"
+    )
+
+
+def test_parallel_creation_while_the_predecessor_is_unready_is_accepted():
+    t = Timeline().created("kubia-0").ready("kubia-0").add("kubia-0", phase="Running")
+    start = t.history.last_seq
+    t.created("kubia-1").created("kubia-2")
+    assert waited_as_if_ordered(t.states, start) == []
+    assert waited_as_if_ordered(Timeline().created("kubia-0").ready("kubia-0").created("kubia-1").states, 3) == []
+
+
+def test_a_pod_on_a_lost_node_left_alone_until_it_is_let_go_is_accepted():
+    rule = untouched_until_let_go("kubia-1", "uid-kubia-1", "node-a")
+    t = Timeline().created("kubia-1").ready("kubia-1").terminating("kubia-1")
+    assert rule(t.states) == []
+
+
+def test_a_pod_on_a_lost_node_removed_or_replaced_before_it_is_let_go_is_flagged():
+    rule = untouched_until_let_go("kubia-1", "uid-kubia-1", "node-a")
+    t = Timeline().created("kubia-1").deleted("kubia-1").created("kubia-1", uid="uid-new")
+    removed, replaced = rule(t.states)
+    assert removed.startswith("kubia-1 (uid uid-kubi) on the lost node node-a was removed at 12:00:02.000")
+    assert replaced.startswith("a replacement kubia-1 (uid uid-new) was created at 12:00:03.000")

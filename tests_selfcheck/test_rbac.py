@@ -15,7 +15,7 @@ from kubernetes import client
 from test_bad_input import assert_one_clear_error
 
 from conftest import run_suite_to_end, shipped_rbac_applied, token_kubeconfig
-from kubia_conformance.results import read_outcomes
+from kubia_conformance.report.results import read_outcomes
 
 pytestmark = [pytest.mark.whole_cluster, pytest.mark.usefixtures("left_clean")]
 

@@ -20,7 +20,7 @@ from browser import Element, render
 from test_defects import DEFECTS
 
 from conftest import REPO, run_suite_to_end
-from kubia_conformance.report import SCHEMA_FILE
+from kubia_conformance.report.document import SCHEMA_FILE
 
 pytestmark = [pytest.mark.whole_cluster, pytest.mark.usefixtures("left_clean")]
 

@@ -12,8 +12,9 @@ import jsonschema
 import pytest
 from histories import T0, Recorder
 
-from kubia_conformance import lifecycle, report
-from kubia_conformance.report_html import render
+from kubia_conformance.report import document as report
+from kubia_conformance.report import lifecycle
+from kubia_conformance.report.html import render
 
 START = T0.timestamp() - 1
 

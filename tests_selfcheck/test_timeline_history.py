@@ -1,15 +1,20 @@
-"""The timeline's record (kubia_conformance.timeline.History) and the ordering rules, on hand-made histories with
-gaps: a span that crosses a gap cannot be read, so no proof can pass or fail across one; states inferred from a
-relist count as deletions; listed pods are not creations."""
+"""The timeline's record (kubia_conformance/evidence/history.py) and the ordering rules, on hand-made histories
+with gaps: a span that crosses a gap cannot be read, so no proof can pass or fail across one; states inferred from
+a relist count as deletions; listed pods are not creations."""
 
 import pytest
 from histories import Recorder
 from kubernetes.client import V1ObjectMeta, V1Pod
 
-from kubia_conformance.ordering import creation_order_violations, identity_violations, scale_down_violations
-from kubia_conformance.timeline import PodTimeline, TimelineGap, creations, event_version
+from kubia_conformance.cluster.watch import WaitTimeout
+from kubia_conformance.evidence.history import TimelineGap
+from kubia_conformance.evidence.identity import identity_violations
+from kubia_conformance.evidence.ordering import creation_order_violations, scale_down_violations
+from kubia_conformance.evidence.states import creations
+from kubia_conformance.evidence.timeline import PodTimeline
+from kubia_conformance.evidence.watcher import event_version
+from kubia_conformance.timeouts import Timeouts
 from kubia_conformance.verdicts import GuaranteeBroken
-from kubia_conformance.waiting import WaitTimeout
 
 
 def test_a_span_that_crosses_a_gap_is_inconclusive():
@@ -66,7 +71,7 @@ def test_an_inferred_deletion_counts_as_gone_for_scale_down():
 
 def test_a_timed_out_wait_names_the_broken_invariant_as_its_cause():
     r = Recorder().created("kubia-1").created("kubia-1", uid="uid-second")
-    timeline = PodTimeline(None, "ns", 1.0, history=r.history)  # never started: only its record is read
+    timeline = PodTimeline(None, "ns", Timeouts(), history=r.history)  # never started: only its record is read
     timeline.invariants.append(("at most one pod per identity", identity_violations))
     explained = timeline.explain(WaitTimeout("kubia-1 to be Ready", 60, "kubia-1 Pending"))
     assert isinstance(explained, GuaranteeBroken), explained
@@ -77,7 +82,7 @@ def test_a_timed_out_wait_names_the_broken_invariant_as_its_cause():
 
 
 def test_a_timed_out_wait_with_no_broken_invariant_stays_a_timeout():
-    timeline = PodTimeline(None, "ns", 1.0, history=Recorder().created("kubia-0").history)
+    timeline = PodTimeline(None, "ns", Timeouts(), history=Recorder().created("kubia-0").history)
     timeline.invariants.append(("at most one pod per identity", identity_violations))
     timed_out = WaitTimeout("kubia-0 to be Ready", 60, "kubia-0 Pending")
     assert timeline.explain(timed_out) is timed_out

@@ -6,10 +6,10 @@ import time
 import pytest
 from kubernetes.client.exceptions import ApiException
 
-from kubia_conformance import stopwatch
-from kubia_conformance.retry import api_delete
-from kubia_conformance.scheduling import initial_plan
-from kubia_conformance.timings import split
+from kubia_conformance.cluster.retry import api_delete
+from kubia_conformance.timing import stopwatch
+from kubia_conformance.timing.scheduling import initial_plan
+from kubia_conformance.timing.split import split
 
 
 def measurement(kind, started, reached, ended):

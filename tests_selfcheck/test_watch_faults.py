@@ -13,7 +13,7 @@ import pytest
 
 from conftest import run_suite_to_end
 from faultproxy import proxy_for, write_kubeconfig
-from kubia_conformance.results import read_outcomes
+from kubia_conformance.report.results import read_outcomes
 
 pytestmark = [pytest.mark.whole_cluster, pytest.mark.usefixtures("left_clean")]
 

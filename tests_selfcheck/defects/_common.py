@@ -9,7 +9,7 @@ from typing import Any
 
 from kubernetes import client, config, watch
 
-from kubia_conformance.namespaces import SUITE_SELECTOR
+from kubia_conformance.cluster.namespaces import SUITE_SELECTOR
 
 
 def api_client() -> client.ApiClient:

@@ -4,7 +4,7 @@ ordinals. Claim retention must catch it."""
 from kubernetes import client
 
 from _common import api_client, log, suite_events
-from kubia_conformance.objects import is_terminating, ordinal
+from kubia_conformance.cluster.objects import is_terminating, ordinal
 
 
 def main() -> None:

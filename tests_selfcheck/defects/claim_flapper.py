@@ -7,7 +7,7 @@ import time
 from kubernetes import client
 
 from _common import api_client, log, suite_events
-from kubia_conformance.objects import is_terminating, mounted_claims
+from kubia_conformance.cluster.objects import is_terminating, mounted_claims
 
 LOST_FOR_SECONDS = 0.5
 

@@ -4,7 +4,7 @@ it deletes every claim in its namespace. The checks that claims outlive a deleti
 from kubernetes import client
 
 from _common import api_client, log, suite_events
-from kubia_conformance.objects import is_terminating
+from kubia_conformance.cluster.objects import is_terminating
 
 
 def main() -> None:

@@ -5,7 +5,7 @@ cannot see it; the at-most-one rule, which counts every pod mounting the claim, 
 from kubernetes import client
 
 from _common import api_client, log, suite_events
-from kubia_conformance.objects import is_ready, is_terminating, mounted_claims
+from kubia_conformance.cluster.objects import is_ready, is_terminating, mounted_claims
 
 
 def main() -> None:

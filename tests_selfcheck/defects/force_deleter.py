@@ -4,7 +4,7 @@ so its replacement may start while the old one still runs. The at-most-one check
 from kubernetes import client
 
 from _common import api_client, log, suite_events
-from kubia_conformance.objects import is_node_ready
+from kubia_conformance.cluster.objects import is_node_ready
 
 
 def main() -> None:

@@ -4,7 +4,7 @@ spec.hostname and spec.subdomain. Stable identity and per-pod DNS must catch it.
 from kubernetes import client
 
 from _common import api_client, log, suite_events
-from kubia_conformance.objects import is_terminating
+from kubia_conformance.cluster.objects import is_terminating
 
 
 def main() -> None:

@@ -4,7 +4,7 @@ every pod of a set at once, ignoring OrderedReady. Ordered creation must catch i
 from kubernetes import client
 
 from _common import api_client, log, suite_events
-from kubia_conformance.objects import claim_name, pod_name
+from kubia_conformance.cluster.objects import claim_name, pod_name
 
 POD_NAME_LABEL = "statefulset.kubernetes.io/pod-name"
 

@@ -8,9 +8,7 @@ controller creates an updated kubia-N, it deletes the next lower ordinal, before
 from kubernetes import client
 
 from _common import api_client, log, suite_events
-from kubia_conformance.objects import is_terminating, ordinal, pod_name
-
-REVISION_LABEL = "controller-revision-hash"
+from kubia_conformance.cluster.objects import is_terminating, ordinal, pod_name, revision_of
 
 
 def main() -> None:
@@ -21,12 +19,12 @@ def main() -> None:
         if kind != "ADDED" or is_terminating(pod) or ordinal(name) == 0:
             continue
         status = apps.read_namespaced_stateful_set("kubia", namespace).status
-        revision = pod.metadata.labels.get(REVISION_LABEL)
+        revision = revision_of(pod)
         if status is None or status.update_revision == status.current_revision or revision != status.update_revision:
             continue
         lower = pod_name("kubia", ordinal(name) - 1)
         try:
-            if core.read_namespaced_pod(lower, namespace).metadata.labels.get(REVISION_LABEL) == revision:
+            if revision_of(core.read_namespaced_pod(lower, namespace)) == revision:
                 continue
             core.delete_namespaced_pod(lower, namespace)
             log(f"deleted {namespace}/{lower} as soon as the updated {name} was created")

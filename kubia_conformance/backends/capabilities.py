@@ -1,0 +1,86 @@
+"""What the cluster under test can do, detected once per session; tests that need a missing capability skip."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kubernetes.client.exceptions import ApiException
+
+from kubia_conformance.backends.disruption import NodeDisruption
+from kubia_conformance.backends.dns import DnsAccess
+from kubia_conformance.backends.readiness import ExecReadiness, LabelReadiness, ReadinessControl
+from kubia_conformance.backends.storage import Storage
+from kubia_conformance.cluster.connect import Cluster
+from kubia_conformance.cluster.manifests import load_manifest
+from kubia_conformance.cluster.retry import api
+
+SIMULATED_RUNTIME_PREFIX = "kwok"
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    containers_run: bool
+    """Pods run real containers (false on simulated nodes): exec, writing data into the app."""
+    readiness: ReadinessControl
+    dns: DnsAccess | None
+    """How the runner reaches the cluster DNS; None when it cannot."""
+    retention_policy: bool
+    """The server keeps spec.persistentVolumeClaimRetentionPolicy of a StatefulSet."""
+    storage: Storage
+    disruption: NodeDisruption | None
+    """How to stop a node; None when disruptive tests cannot or may not run here."""
+    disruption_refusal: str
+    """Why disruption is None."""
+
+    def lines(self) -> list[str]:
+        return [
+            f"containers run: {'yes' if self.containers_run else 'no (simulated nodes)'}",
+            f"readiness control: {self.readiness.description}",
+            f"DNS: {self.dns.description if self.dns else 'not reachable from this machine'}",
+            f"storage: {self.storage.description}",
+            f"claim retention policy: {'supported' if self.retention_policy else 'not supported by the server'}",
+            f"node disruption: {self.disruption.description if self.disruption else self.disruption_refusal}",
+        ]
+
+
+def nodes_are_simulated(cluster: Cluster) -> bool:
+    nodes = api(cluster.core.list_node).items
+    runtimes = [
+        str(n.status.node_info.container_runtime_version or "") if n.status and n.status.node_info else ""
+        for n in nodes
+    ]
+    return bool(runtimes) and all(r.startswith(SIMULATED_RUNTIME_PREFIX) for r in runtimes)
+
+
+def server_keeps_retention_policy(cluster: Cluster, namespace: str) -> bool:
+    """Asks the server with a dry-run create of the book's StatefulSet whether it keeps the field (clusters older than
+    1.27 drop it)."""
+    body = load_manifest("kubia-statefulset.yaml")
+    body["spec"]["replicas"] = 0
+    body["spec"]["persistentVolumeClaimRetentionPolicy"] = {"whenScaled": "Delete", "whenDeleted": "Delete"}
+    try:
+        created = api(cluster.apps.create_namespaced_stateful_set, namespace, body, dry_run="All")
+    except ApiException as error:
+        if error.status in (400, 422):
+            return False
+        raise
+    return bool(created.spec.persistent_volume_claim_retention_policy is not None)
+
+
+def detect(
+    cluster: Cluster,
+    storage: Storage,
+    dns: DnsAccess | None,
+    disruption: tuple[NodeDisruption | None, str],
+    probe_namespace: str,
+) -> Capabilities:
+    simulated = nodes_are_simulated(cluster)
+    return Capabilities(
+        containers_run=not simulated,
+        readiness=LabelReadiness() if simulated else ExecReadiness(),
+        dns=dns,
+        retention_policy=server_keeps_retention_policy(cluster, probe_namespace),
+        storage=storage,
+        disruption=disruption[0],
+        disruption_refusal=disruption[1],
+    )

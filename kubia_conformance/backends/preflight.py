@@ -1,0 +1,28 @@
+"""The session preflight: connect once, check what every test needs, and choose each backend, so that a bad setup
+is one error line before any test runs, not a failure per test."""
+
+from __future__ import annotations
+
+from kubernetes.client.exceptions import ApiException
+
+from kubia_conformance.backends.capabilities import Capabilities, detect
+from kubia_conformance.backends.disruption import choose_disruption
+from kubia_conformance.backends.dns import choose_dns
+from kubia_conformance.backends.storage import choose_storage
+from kubia_conformance.cluster.connect import Cluster, PreflightError, connect
+from kubia_conformance.cluster.permissions import check_permissions
+from kubia_conformance.options import Options
+from kubia_conformance.timeouts import Timeouts
+
+
+def preflight(options: Options, timeouts: Timeouts) -> tuple[Cluster, Capabilities]:
+    """The cluster, connected and checked, and what it can do. Raises PreflightError with the one line to show."""
+    cluster = connect(options.kubeconfig, options.context, timeouts.api_probe)
+    try:
+        check_permissions(cluster)
+        storage = choose_storage(cluster, options.storage_mode, options.storage_class)
+        dns = choose_dns(cluster, options.dns_servers, options.cluster_domain, timeouts)
+        disruption = choose_disruption(cluster, options, timeouts)
+        return cluster, detect(cluster, storage, dns, disruption, probe_namespace="default")
+    except ApiException as error:
+        raise PreflightError(f"server {cluster.server} refused a check: {error.status} {error.reason}") from None

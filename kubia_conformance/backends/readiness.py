@@ -1,0 +1,69 @@
+"""Making a kubia pod unready and ready again on purpose: one interface, a backend per kind of node.
+
+Every kubia pod carries the same readiness probe (a file outside the data volume must be absent). Where containers
+run, the suite flips it by exec'ing into the pod. On simulated nodes no probe runs; kwok's stages read the pod
+label kubia.test/readiness instead (manifests/local-cluster/kwok-stages.yaml). Tests only say make_unready() and
+make_ready().
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from kubia_conformance.cluster.connect import Cluster
+from kubia_conformance.cluster.pod_access import exec_in
+from kubia_conformance.cluster.retry import api
+
+UNREADY_FILE = "/tmp/kubia-unready"
+READINESS_LABEL = "kubia.test/readiness"
+UNREADY = "unready"
+
+
+def add_readiness_probe(pod_template: dict[str, Any]) -> None:
+    """The probe every kubia pod gets: Ready while UNREADY_FILE is absent, checked every second."""
+    pod_template["spec"]["containers"][0]["readinessProbe"] = {
+        "exec": {"command": ["sh", "-c", f"test ! -e {UNREADY_FILE}"]},
+        "periodSeconds": 1,
+        "failureThreshold": 1,
+        "successThreshold": 1,
+    }
+
+
+class ReadinessControl(Protocol):
+    @property
+    def description(self) -> str: ...
+
+    def make_unready(self, cluster: Cluster, namespace: str, pod: str) -> None:
+        """Makes the pod fail readiness until make_ready(); the caller waits for the effect on the timeline."""
+
+    def make_ready(self, cluster: Cluster, namespace: str, pod: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class ExecReadiness:
+    """Where containers run: create or remove the probe's file inside the container."""
+
+    description: str = f"exec into the container: {UNREADY_FILE} present means not Ready"
+
+    def make_unready(self, cluster: Cluster, namespace: str, pod: str) -> None:
+        exec_in(cluster, namespace, pod, ["sh", "-c", f"touch {UNREADY_FILE}"])
+
+    def make_ready(self, cluster: Cluster, namespace: str, pod: str) -> None:
+        exec_in(cluster, namespace, pod, ["sh", "-c", f"rm -f {UNREADY_FILE}"])
+
+
+@dataclass(frozen=True)
+class LabelReadiness:
+    """On simulated (kwok) nodes: the pod label kubia.test/readiness=unready makes the node agent report not Ready."""
+
+    description: str = f"pod label {READINESS_LABEL}={UNREADY}, read by the simulated node's stages"
+
+    def _label(self, cluster: Cluster, namespace: str, pod: str, value: str | None) -> None:
+        api(cluster.core.patch_namespaced_pod, pod, namespace, {"metadata": {"labels": {READINESS_LABEL: value}}})
+
+    def make_unready(self, cluster: Cluster, namespace: str, pod: str) -> None:
+        self._label(cluster, namespace, pod, UNREADY)
+
+    def make_ready(self, cluster: Cluster, namespace: str, pod: str) -> None:
+        self._label(cluster, namespace, pod, None)

@@ -1,0 +1,286 @@
+"""The cluster lock: a disruptive check has the cluster to itself, across xdist workers, runs and machines.
+
+It is held on the cluster itself, as coordination.k8s.io Leases in the `default` namespace, labelled as the suite's:
+- a disruptive check holds the exclusive Lease, kubia-conformance-exclusive;
+- every other check holds a shared Lease of its own (kubia-conformance-shared-<random>) while it runs.
+
+Holders renew their Lease every Timeouts.lease_renew. A Lease that nobody renews for its leaseDurationSeconds
+belongs to a run that was killed: it has expired and is ignored, or taken over. Expiry is judged the way
+client-go's leader election judges it: by this process's clock, from the moment it saw the Lease change, so the
+clocks of different machines need not agree.
+
+- Exclusive: take the exclusive Lease (create it, or take it over once it has expired), then wait until no other
+  live shared Lease remains.
+- Shared: wait until no live exclusive Lease exists, create a shared Lease, then look again. If an exclusive holder
+  appeared meanwhile, step back (delete the shared Lease) and wait again. So a waiting disruptive check goes before
+  checks that have not started yet.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from kubernetes import client
+from kubernetes.client.exceptions import ApiException
+
+from kubia_conformance.cluster.connect import Cluster
+from kubia_conformance.cluster.namespaces import SUITE, SUITE_LABEL
+from kubia_conformance.cluster.objects import name_of, version_of
+from kubia_conformance.cluster.retry import api
+from kubia_conformance.cluster.watch import Objects, WaitTimeout, watch_until
+from kubia_conformance.timeouts import Timeouts
+from kubia_conformance.timing.clock import clock, now
+from kubia_conformance.verdicts import InfrastructureError
+
+NAMESPACE = "default"
+EXCLUSIVE = "kubia-conformance-exclusive"
+SHARED_PREFIX = "kubia-conformance-shared-"
+KIND_LABEL = "kubia.test/lock"
+LOCK_SELECTOR = f"{SUITE_LABEL}={SUITE},{KIND_LABEL}"
+
+
+class LockLost(InfrastructureError):
+    """Another holder took the Lease over (this one could not renew it in time): the check had no lock."""
+
+
+class LockTimeout(InfrastructureError):
+    """The lock was not free in time."""
+
+
+def micro_time(moment: datetime) -> str:
+    """A Lease's MicroTime: RFC 3339 with exactly six fraction digits."""
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def holder_identity(what: str) -> str:
+    return f"{socket.gethostname()} pid {os.getpid()}: {what}"
+
+
+@dataclass
+class Observed:
+    """When this process last saw each Lease change: the basis of expiry."""
+
+    lease: float
+    """How long a Lease that says no duration of its own lives unrenewed."""
+    seen: dict[str, tuple[str, float]] = field(default_factory=dict)
+    """name -> (resourceVersion, monotonic time it was first seen at that version)."""
+
+    def update(self, leases: dict[str, client.V1Lease]) -> None:
+        for name, lease in leases.items():
+            version = version_of(lease)
+            if self.seen.get(name, ("", 0.0))[0] != version:
+                self.seen[name] = (version, time.monotonic())
+
+    def live(self, lease: client.V1Lease) -> bool:
+        """Held by someone, and changed within its lease duration (or seen for less than that)."""
+        if not lease.spec or not lease.spec.holder_identity:
+            return False
+        _, since = self.seen.get(name_of(lease), ("", time.monotonic()))
+        return time.monotonic() - since < (lease.spec.lease_duration_seconds or self.lease)
+
+
+def holder_of(lease: client.V1Lease) -> str:
+    return str(lease.spec.holder_identity) if lease.spec and lease.spec.holder_identity else "nobody"
+
+
+def lease_body(name: str, kind: str, holder: str, duration: float, version: str | None = None) -> dict[str, Any]:
+    moment = micro_time(now())
+    metadata: dict[str, Any] = {"name": name, "labels": {SUITE_LABEL: SUITE, KIND_LABEL: kind}}
+    if version is not None:
+        metadata["resourceVersion"] = version
+    return {
+        "apiVersion": "coordination.k8s.io/v1",
+        "kind": "Lease",
+        "metadata": metadata,
+        "spec": {
+            "holderIdentity": holder,
+            "leaseDurationSeconds": int(duration),
+            "acquireTime": moment,
+            "renewTime": moment,
+        },
+    }
+
+
+class ClusterLock:
+    """One check's hold on the cluster: exclusive (disruptive checks) or shared (every other check)."""
+
+    def __init__(self, cluster: Cluster, *, exclusive: bool, what: str, timeouts: Timeouts) -> None:
+        self._leases = cluster.coordination
+        self.exclusive = exclusive
+        self.kind = "exclusive" if exclusive else "shared"
+        self.name = EXCLUSIVE if exclusive else SHARED_PREFIX + secrets.token_hex(5)
+        self.holder = holder_identity(what)
+        self._timeouts = timeouts
+        self._timeout = timeouts.cluster_lock
+        self._observed = Observed(timeouts.lease)
+        self._stop = threading.Event()
+        self._renewer: threading.Thread | None = None
+        self._version = ""
+        self.lost: str | None = None
+        self.log: list[str] = []
+        """What happened to this hold, with times: for the check's report."""
+
+    # -- taking and giving back ------------------------------------------------------------------------------
+
+    def acquire(self) -> None:
+        started = time.monotonic()
+        if self.exclusive:
+            self._take_exclusive(started)
+            self._start_renewing()
+            self._wait("no other check to run", lambda leases: not self._others(leases, shared=True), started)
+        else:
+            while True:
+                self._wait("no disruptive check to hold the cluster", lambda leases: not self._others(leases), started)
+                self._version = version_of(api(self._leases.create_namespaced_lease, NAMESPACE, self._body(self.name)))
+                if not self._others(self._list()):
+                    break
+                self._delete()
+                self.log.append(f"{clock(now())} stepped back for a disruptive check")
+            self._start_renewing()
+        waited = time.monotonic() - started
+        self.log.append(f"{clock(now())} {self.kind} cluster lock {self.name} taken after {waited:.1f} s")
+
+    def _body(self, name: str, version: str | None = None) -> dict[str, Any]:
+        return lease_body(name, self.kind, self.holder, self._timeouts.lease, version)
+
+    def _start_renewing(self) -> None:
+        self._renewer = threading.Thread(target=self._renew, name=f"lease-{self.name}", daemon=True)
+        self._renewer.start()
+
+    def release(self) -> None:
+        """Gives the Lease back. Raises LockLost if another holder had taken it over meanwhile."""
+        self._stop.set()
+        if self._renewer is not None:
+            self._renewer.join(timeout=self._timeouts.lease_renew)
+        if self.lost is not None:
+            raise LockLost(f"the {self.kind} cluster lock was lost: {self.lost}")
+        self._delete()
+        self.log.append(f"{clock(now())} cluster lock {self.name} released")
+
+    def _take_exclusive(self, started: float) -> None:
+        while True:
+            current = self._read(EXCLUSIVE)
+            try:
+                if current is None:
+                    created = api(
+                        self._leases.create_namespaced_lease,
+                        NAMESPACE,
+                        self._body(EXCLUSIVE),
+                    )
+                    self._version = version_of(created)
+                    return
+                self._observed.update({EXCLUSIVE: current})
+                if not self._observed.live(current):
+                    replaced = api(
+                        self._leases.replace_namespaced_lease,
+                        EXCLUSIVE,
+                        NAMESPACE,
+                        self._body(EXCLUSIVE, version_of(current)),
+                    )
+                    self._version = version_of(replaced)
+                    self.log.append(f"{clock(now())} took over an expired exclusive lock of {holder_of(current)}")
+                    return
+            except ApiException as error:
+                if error.status != 409:  # another waiter was faster: look again
+                    raise
+                continue
+            self._wait(
+                "the exclusive cluster lock to be free",
+                lambda leases: EXCLUSIVE not in leases or not self._observed.live(leases[EXCLUSIVE]),
+                started,
+            )
+
+    def _renew(self) -> None:
+        while not self._stop.wait(self._timeouts.lease_renew):
+            body = self._body(self.name, self._version)
+            try:
+                self._version = version_of(api(self._leases.replace_namespaced_lease, self.name, NAMESPACE, body))
+            except ApiException as error:
+                self.lost = f"{clock(now())} renewing {self.name} was refused: {error.status} {error.reason}"
+                return
+            except Exception as error:  # noqa: BLE001 - whatever stopped the renewal, the hold is no longer safe
+                self.lost = f"{clock(now())} renewing {self.name} failed: {type(error).__name__}: {error}"
+                return
+
+    def _delete(self) -> None:
+        options = client.V1DeleteOptions(preconditions=client.V1Preconditions(resource_version=self._version))
+        try:
+            api(self._leases.delete_namespaced_lease, self.name, NAMESPACE, body=options)
+        except ApiException as error:
+            if error.status not in (404, 409):
+                raise
+
+    # -- looking at the Leases -------------------------------------------------------------------------------
+
+    def _read(self, name: str) -> client.V1Lease | None:
+        try:
+            return api(self._leases.read_namespaced_lease, name, NAMESPACE)
+        except ApiException as error:
+            if error.status == 404:
+                return None
+            raise
+
+    def _list(self) -> dict[str, client.V1Lease]:
+        """The suite's Leases by name, as observed now."""
+        listing = api(self._leases.list_namespaced_lease, NAMESPACE, label_selector=LOCK_SELECTOR)
+        leases = {name_of(lease): lease for lease in listing.items}
+        self._observed.update(leases)
+        return leases
+
+    def _others(self, leases: dict[str, client.V1Lease], *, shared: bool = False) -> list[str]:
+        """Live Leases of other holders: the shared ones, or (shared=False) the exclusive one."""
+        return sorted(
+            f"{holder_of(lease)} ({name})"
+            for name, lease in leases.items()
+            if name != self.name
+            and name.startswith(SHARED_PREFIX if shared else EXCLUSIVE)
+            and self._observed.live(lease)
+        )
+
+    def _wait(self, what: str, free: Callable[[dict[str, client.V1Lease]], bool], started: float) -> None:
+        """Follows the suite's Leases until free(leases), looking again at least every Timeouts.lock_recheck so that
+        expiries are noticed while no Lease changes."""
+
+        def observed_and_free(leases: Objects) -> bool:
+            self._observed.update(leases)
+            return free(leases)
+
+        recheck = self._timeouts.lock_recheck
+        while True:
+            remaining = self._timeout - (time.monotonic() - started)
+            try:
+                watch_until(
+                    self._leases.list_namespaced_lease,
+                    observed_and_free,
+                    timeout=max(0.0, min(recheck, remaining)),
+                    what=what,
+                    namespace=NAMESPACE,
+                    label_selector=LOCK_SELECTOR,
+                )
+                return
+            except WaitTimeout:
+                if remaining > recheck:
+                    continue
+                leases = self._list()
+                holders = self._others(leases) + self._others(leases, shared=True)
+                raise LockTimeout(
+                    f"waited {self._timeout:.0f} s for {what}; the cluster lock is held by {', '.join(holders)}"
+                ) from None
+
+
+def suite_leases(cluster: Cluster) -> list[str]:
+    """The suite's Leases left on the cluster (by runs killed before they could give them back)."""
+    leases = api(cluster.coordination.list_namespaced_lease, NAMESPACE, label_selector=LOCK_SELECTOR).items
+    return [name_of(lease) for lease in leases]
+
+
+def delete_suite_leases(cluster: Cluster) -> None:
+    api(cluster.coordination.delete_collection_namespaced_lease, NAMESPACE, label_selector=LOCK_SELECTOR)

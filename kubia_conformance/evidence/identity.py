@@ -1,0 +1,77 @@
+"""Reading "at most one pod per identity" off a continuous span of a pod timeline: no name, and no claim, ever held
+by two pods that exist at once; and, when a node is lost, the pod on it left alone until the test lets it go. Each
+rule returns the violations it saw, as sentences with times."""
+
+from __future__ import annotations
+
+from kubia_conformance.cluster.objects import claim_name, is_statefulset_pod
+from kubia_conformance.evidence.states import PodState, Rule, creations
+
+AT_MOST_ONE = "at most one pod per identity (name and claim)"
+
+
+def identity_violations(states: list[PodState]) -> list[str]:
+    """At most one pod per identity:
+    - a new incarnation of kubia-N seen while the previous one still existed;
+    - any pod, whatever its name or labels, mounting a claim that another existing pod mounts (a terminating pod
+      still exists: it may still be writing);
+    - an incarnation of kubia-N mounting a claim other than data-kubia-N."""
+    violations = []
+    live: dict[str, PodState] = {}
+    holders: dict[str, dict[str, PodState]] = {}
+    """claim -> uid -> the pod mounting it."""
+    reported: set[tuple[str, frozenset[str]]] = set()
+    for state in states:
+        if not state.exists:
+            if state.name in live and live[state.name].uid == state.uid:
+                del live[state.name]
+            for claim in state.claims:
+                holders.get(claim, {}).pop(state.uid, None)
+            continue
+        other = live.get(state.name)
+        if other is not None and other.uid != state.uid:
+            violations.append(
+                f"{state.name} uid {state.uid[:8]} seen at {state.when} while uid {other.uid[:8]} still existed"
+            )
+        live[state.name] = state
+        for claim in state.claims:
+            mounting = holders.setdefault(claim, {})
+            mounting[state.uid] = state
+            for holder in mounting.values():
+                pair = (claim, frozenset((holder.uid, state.uid)))
+                if holder.uid != state.uid and pair not in reported:
+                    reported.add(pair)
+                    violations.append(
+                        f"{state.name} (uid {state.uid[:8]}) mounts {claim} at {state.when} (#{state.seq}) while "
+                        f"{holder.name} (uid {holder.uid[:8]}) mounting it still existed"
+                    )
+        if not is_statefulset_pod(state.name):
+            continue
+        own = claim_name(state.name)
+        if state.claims and state.claims != (own,):
+            claims = ", ".join(state.claims)
+            violations.append(f"{state.name} uid {state.uid[:8]} mounts {claims} at {state.when}, not {own}")
+    return violations
+
+
+def untouched_until_let_go(name: str, uid: str, node: str) -> Rule[PodState]:
+    """The at-most-one rule while pod name (incarnation uid) is on the lost node, until the test lets it go (a force
+    delete, the out-of-service taint): the pod stays, nothing replaces it. A normal delete does not let it go: the
+    pod must stay Terminating."""
+
+    def rule(states: list[PodState]) -> list[str]:
+        violations = [
+            f"{name} (uid {s.uid[:8]}) on the lost node {node} was removed at {s.when}, before the test "
+            "force-deleted it"
+            for s in states
+            if s.uid == uid and not s.exists
+        ]
+        violations += [
+            f"a replacement {name} (uid {s.uid[:8]}) was created at {s.when} while the old one was on the lost "
+            f"node {node}, before the test force-deleted it"
+            for s in creations(states)
+            if s.name == name and s.uid != uid
+        ]
+        return violations
+
+    return rule

@@ -1,0 +1,167 @@
+"""Reading the StatefulSet ordering guarantees off a continuous span of a pod timeline. Each rule returns the
+violations it saw, as sentences with times; the tests decide what to assert. A span never crosses a gap in the
+watch (the timeline refuses to hand one out), but it may hold DELETED states the timeline inferred from a relist:
+the rules count those as gone, like any other deletion."""
+
+from __future__ import annotations
+
+import itertools
+
+from kubia_conformance.cluster.objects import ordinal, predecessor, readiness_words
+from kubia_conformance.evidence.states import PodState, creations, latest_before
+
+
+def _state_text(state: PodState | None) -> str:
+    if state is None:
+        return "did not exist"
+    if not state.exists:
+        return "was gone"
+    return f"was {readiness_words(state.phase, state.ready)}" + (" and terminating" if state.terminating else "")
+
+
+def _first_ready(states: list[PodState], uid: str) -> str:
+    ready = next((s for s in states if s.uid == uid and s.running_and_ready), None)
+    return f"it became Running and Ready at {ready.when}" if ready else "it never became Running and Ready"
+
+
+def creation_order_violations(states: list[PodState]) -> list[str]:
+    """Each kubia-i (i > 0) created while kubia-(i-1) was not Running and Ready."""
+    violations = []
+    for created in creations(states):
+        if ordinal(created.name) == 0:
+            continue
+        before_name = predecessor(created.name)
+        before = latest_before(states, before_name, created.seq)
+        if before is None or not before.running_and_ready:
+            later = _first_ready(states, before.uid) if before else "it did not exist yet"
+            violations.append(
+                f"{created.name} created at {created.when} (#{created.seq}) while {before_name} "
+                f"{_state_text(before)} ({later})"
+            )
+    return violations
+
+
+def termination_starts(states: list[PodState]) -> list[PodState]:
+    """The first state of each pod incarnation that shows it terminating (or deleted outright), in order."""
+    seen: set[str] = set()
+    starts = []
+    for state in states:
+        if (state.terminating or not state.exists) and state.uid not in seen:
+            seen.add(state.uid)
+            starts.append(state)
+    return starts
+
+
+def gone_at(states: list[PodState], uid: str) -> PodState | None:
+    """The state that shows pod incarnation uid gone, if the span has one."""
+    return next((s for s in states if s.uid == uid and not s.exists), None)
+
+
+def scale_down_violations(states: list[PodState]) -> list[str]:
+    """Scale-down must remove the highest ordinal first and one at a time: each pod is gone before the next
+    starts terminating."""
+    violations = []
+    starts = termination_starts(states)
+    for earlier, later in itertools.pairwise(starts):
+        if ordinal(later.name) > ordinal(earlier.name):
+            violations.append(
+                f"{later.name} started terminating at {later.when} after {earlier.name} did at {earlier.when}: "
+                "the highest ordinal must go first"
+            )
+        gone = gone_at(states, earlier.uid)
+        if gone is None or gone.seq > later.seq:
+            violations.append(
+                f"{later.name} started terminating at {later.when} while {earlier.name} was still present "
+                f"({'gone at ' + gone.when if gone else 'never seen gone'}): one at a time"
+            )
+    return violations
+
+
+def replacement_order(states: list[PodState]) -> list[str]:
+    """Names of pods in the order their old incarnations started terminating (as in a rolling update)."""
+    return [s.name for s in termination_starts(states)]
+
+
+def removal_order(states: list[PodState]) -> list[str]:
+    """Names of pods in the order they were deleted (as in a scale-down)."""
+    return [s.name for s in states if not s.exists]
+
+
+def described_creations(states: list[PodState]) -> list[str]:
+    """Each pod created within the states, in words: "kubia-1 created at 12:00:02.000 (#2)"."""
+    return [f"{s.name} created at {s.when} (#{s.seq})" for s in creations(states)]
+
+
+def changes(states: list[PodState]) -> list[str]:
+    """Each pod created, or starting to terminate, within the states, in words: what a window in which scaling must
+    halt may not hold."""
+    return described_creations(states) + [
+        f"{s.name} started terminating at {s.when} (#{s.seq})" for s in termination_starts(states)
+    ]
+
+
+def waited_as_if_ordered(states: list[PodState], start: int) -> list[str]:
+    """Parallel pod management, from sequence number start on: each pod created only after its predecessor was
+    Running and Ready, as OrderedReady would have it (states: the whole timeline, read before start)."""
+    waited = []
+    for created in creations(states):
+        if created.seq <= start:
+            continue
+        before = latest_before(states, predecessor(created.name), created.seq)
+        if before is not None and before.running_and_ready:
+            waited.append(
+                f"{created.name} was created at {created.when} only after {before.name} was Running and Ready, "
+                "as if OrderedReady"
+            )
+    return waited
+
+
+def replacements(states: list[PodState], names: set[str]) -> list[str]:
+    """Each pod of names that started terminating (or vanished) in the span: for pods that must be left alone."""
+    return [
+        f"{s.name} (uid {s.uid[:8]}) {'started terminating' if s.exists else 'was deleted'} at {s.when} (#{s.seq})"
+        for s in termination_starts(states)
+        if s.name in names
+    ]
+
+
+def rolling_update_violations(states: list[PodState], names: list[str], start: int) -> list[str]:
+    """A rolling update (OrderedReady) keeps the set available, from sequence number start on:
+    - when an old pod starts terminating, the pod replaced just before it is Running and Ready, with a new uid;
+    - at no moment are two or more of names missing or not Running and Ready.
+
+    states must hold the whole timeline: the pods as they were at start are read from before it."""
+    latest = {name: latest_before(states, name, start + 1) for name in names}
+    old_uids = {state.uid for state in latest.values() if state is not None and state.exists}
+    violations = []
+    previous: PodState | None = None
+    short = False
+    for state in states:
+        if state.seq <= start:
+            continue
+        if state.name in latest:
+            latest[state.name] = state
+        if state.uid in old_uids and (state.terminating or not state.exists):
+            old_uids.discard(state.uid)
+            if previous is not None:
+                before = latest_before(states, previous.name, state.seq)
+                if before is None or before.uid == previous.uid or not before.running_and_ready:
+                    how = (
+                        "was not replaced yet"
+                        if before is not None and before.uid == previous.uid
+                        else (_state_text(before))
+                    )
+                    violations.append(
+                        f"{state.name} started terminating at {state.when} (#{state.seq}) while {previous.name}, "
+                        f"replaced just before, {how}"
+                        + ("" if before is None else f" (uid {before.uid[:8]}, {_first_ready(states, before.uid)})")
+                    )
+            previous = state
+        down = [name for name, s in sorted(latest.items()) if s is None or not s.running_and_ready]
+        if len(down) > 1 and not short:
+            violations.append(
+                f"at {state.when} (#{state.seq}) {len(down)} pods were missing or not Running and Ready at once: "
+                + "; ".join(f"{name} {_state_text(latest[name])}" for name in down)
+            )
+        short = len(down) > 1
+    return violations

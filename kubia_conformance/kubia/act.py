@@ -1,0 +1,153 @@
+"""Acting on the kubia StatefulSet through the API, and reading it: creating, scaling, patching and deleting it,
+deleting and reaching into its pods, making one unready. Every action is marked on the check's stopwatch, so the
+report's lifecycle picture shows what the test did and when."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from kubernetes import client
+
+from kubia_conformance.backends.readiness import ReadinessControl
+from kubia_conformance.backends.storage import Storage
+from kubia_conformance.cluster import pod_access
+from kubia_conformance.cluster.objects import is_ready, is_serving, name_of, uid_of
+from kubia_conformance.cluster.retry import api, api_delete
+from kubia_conformance.cluster.watch import Objects, watch_until
+from kubia_conformance.kubia.build import NAME, make_service_object, make_statefulset_object, own_pods
+from kubia_conformance.kubia.wait import Waits
+from kubia_conformance.timing import stopwatch
+
+APP_PORT = 8080
+"""The kubia app's HTTP port in its container."""
+
+
+class Actions(Waits):
+    """What a test does to the kubia StatefulSet in one namespace, and its reads of it (a part of Kubia)."""
+
+    image: str
+    storage: Storage
+    readiness: ReadinessControl
+
+    def deploy(self, replicas: int = 2, **statefulset_options: Any) -> None:
+        """Creates the headless Service and the StatefulSet (in static storage mode, the volumes first)."""
+        api(self.cluster.core.create_namespaced_service, self.namespace, make_service_object())
+        self.create_statefulset(replicas, **statefulset_options)
+
+    def create_statefulset(self, replicas: int, **statefulset_options: Any) -> None:
+        """Creates the StatefulSet alone, its volumes first in static storage mode (deploy() makes the Service)."""
+        self.storage.provide(self.cluster, self.namespace, range(replicas))
+        body = make_statefulset_object(replicas=replicas, image=self.image, storage=self.storage, **statefulset_options)
+        api(self.cluster.apps.create_namespaced_stateful_set, self.namespace, body)
+        stopwatch.mark("action", f"StatefulSet created: {replicas} replicas, {body['spec']['podManagementPolicy']}")
+
+    def deploy_ready(self, replicas: int, **statefulset_options: Any) -> Objects:
+        self.deploy(replicas, **statefulset_options)
+        return self.wait_ready(replicas)
+
+    def scale(self, replicas: int) -> None:
+        self.storage.provide(self.cluster, self.namespace, range(replicas))
+        api(
+            self.cluster.apps.patch_namespaced_stateful_set_scale,
+            NAME,
+            self.namespace,
+            {"spec": {"replicas": replicas}},
+        )
+        stopwatch.mark("action", f"scaled to {replicas}")
+
+    def patch(self, body: dict[str, Any], what: str | None = None) -> None:
+        """Patches the StatefulSet; what says the change in words for the report (default: the patch itself)."""
+        api(self.cluster.apps.patch_namespaced_stateful_set, NAME, self.namespace, body)
+        stopwatch.mark("action", what or f"StatefulSet patched: {json.dumps(body, separators=(',', ':'))}")
+
+    def change_template(self, revision_mark: str) -> str:
+        """Changes the pod template (an annotation) and waits until the controller has computed the new
+        updateRevision; returns it."""
+        current = self.statefulset().status
+        before = current.update_revision if current else None
+        self.patch(
+            {"spec": {"template": {"metadata": {"annotations": {"kubia.test/revision": revision_mark}}}}},
+            f"pod template changed (revision {revision_mark})",
+        )
+        status = self.wait_status(
+            lambda status: bool(status.update_revision) and status.update_revision != before,
+            f"the StatefulSet to compute a new update revision (was {before})",
+        )
+        return str(status.update_revision)
+
+    def delete_pod(self, name: str, grace_period_seconds: int | None = None, uid: str | None = None) -> None:
+        """Deletes pod name; with uid, only that incarnation (the server answers 404 or 409 if it is gone)."""
+        options = client.V1DeleteOptions(preconditions=client.V1Preconditions(uid=uid)) if uid else None
+        api_delete(
+            self.cluster.core.delete_namespaced_pod,
+            name,
+            self.namespace,
+            grace_period_seconds=grace_period_seconds,
+            body=options,
+        )
+        force = " (force: grace period 0)" if grace_period_seconds == 0 else ""
+        stopwatch.mark("action", f"{name}{f' (uid {uid[:8]})' if uid else ''} deleted{force}")
+
+    def make_unready(self, name: str) -> None:
+        """Makes pod name fail its readiness probe and waits until the cluster reports that same incarnation (uid)
+        not Ready (a replacement that is not Ready yet does not count), and until the StatefulSet controller has
+        seen it: its status counts no more Ready replicas than the pods show. The controller acts on its own cache,
+        so a scale sent before it saw the pod unready is judged on the pod as it was (seen on kind in CI: kubia-3
+        created 0.5 s after kubia-0 was reported not Ready); Kubernetes' e2e test waits the same way."""
+        pod = self.timeline.current().get(name)
+        uid = uid_of(pod) if pod is not None else ""
+        self.readiness.make_unready(self.cluster, self.namespace, name)
+        stopwatch.mark("action", f"{name} made to fail its readiness probe")
+        pods = self.wait_pods(
+            lambda pods: name in pods and uid_of(pods[name]) == uid and not is_ready(pods[name]),
+            f"{name} (uid {uid[:8]}) to report not Ready once made unready",
+        )
+        ready = sum(1 for pod in own_pods(pods).values() if is_serving(pod))
+        self.wait_status(
+            lambda status: (status.ready_replicas or 0) <= ready,
+            f"the StatefulSet controller to count {name} unready (status.readyReplicas at most {ready})",
+        )
+
+    def make_ready(self, name: str) -> None:
+        """Lets pod name pass its readiness probe again (the caller waits for the effect it needs)."""
+        self.readiness.make_ready(self.cluster, self.namespace, name)
+        stopwatch.mark("action", f"{name} made to pass its readiness probe")
+
+    def delete(self, propagation_policy: str) -> None:
+        """Deletes the StatefulSet with a cascade (Orphan, Background or Foreground); waits until it is gone."""
+        api(
+            self.cluster.apps.delete_namespaced_stateful_set,
+            NAME,
+            self.namespace,
+            propagation_policy=propagation_policy,
+        )
+        stopwatch.mark("action", f"StatefulSet deleted (cascade {propagation_policy})")
+        with self.explained():
+            watch_until(
+                self.cluster.apps.list_namespaced_stateful_set,
+                lambda sets: NAME not in sets,
+                timeout=self.timeouts.object_gone,
+                what=f"StatefulSet {NAME} to be removed ({propagation_policy})",
+                namespace=self.namespace,
+            )
+
+    def exec(self, pod: str, command: list[str]) -> str:
+        """Runs command in the pod's container and returns its output (needs running containers)."""
+        return pod_access.exec_in(self.cluster, self.namespace, pod, command)
+
+    def http(self, pod: str, method: str, body: str | None = None) -> str:
+        """An HTTP request to the pod's kubia port through the API server's pod proxy (needs running containers)."""
+        return pod_access.http(self.cluster, self.namespace, pod, APP_PORT, method, body=body)
+
+    def statefulset(self) -> client.V1StatefulSet:
+        return api(self.cluster.apps.read_namespaced_stateful_set, NAME, self.namespace)
+
+    def pods(self) -> Objects:
+        """Every pod of the namespace, labelled or not (the namespace is the test's own)."""
+        listing = api(self.cluster.core.list_namespaced_pod, self.namespace)
+        return {name_of(pod): pod for pod in listing.items}
+
+    def claims(self) -> Objects:
+        listing = api(self.cluster.core.list_namespaced_persistent_volume_claim, self.namespace)
+        return {name_of(claim): claim for claim in listing.items}

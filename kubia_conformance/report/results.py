@@ -1,0 +1,62 @@
+"""Reading the results of runs back from their JUnit files: each check's outcome (passed, failed, error, skipped)
+with its message and evidence. Used by scripts/soak and the self-checks.
+
+Usage: python -m kubia_conformance.report.results JUNIT... : prints every failure and error with its evidence, then one
+summary line; exit status 1 if there was any.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from xml.etree import ElementTree
+
+EVIDENCE_SHOWN = 3000
+"""Characters of evidence printed per problem: the end of the report, where the timeline and events are."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    check: str
+    """The test's name, with its parameters."""
+    outcome: str
+    """passed, failed (the cluster broke a guarantee), error (the suite could not tell), or skipped."""
+    message: str = ""
+    evidence: str = ""
+
+
+def read_outcomes(junit: Path) -> dict[str, Outcome]:
+    """Test name -> its outcome. A check with a failure in its call and an error in its teardown counts as failed."""
+    results: dict[str, Outcome] = {}
+    for case in ElementTree.parse(junit).iter("testcase"):
+        name = case.get("name", "")
+        evidence = case.findtext("system-out") or ""
+        failure, error = case.find("failure"), case.find("error")
+        if failure is not None:
+            results[name] = Outcome(name, "failed", failure.get("message", ""), evidence)
+        elif error is not None:
+            results[name] = Outcome(name, "error", error.get("message", ""), evidence)
+        elif case.find("skipped") is not None:
+            results[name] = Outcome(name, "skipped", case.find("skipped").get("message", ""))  # type: ignore[union-attr]
+        else:
+            results[name] = Outcome(name, "passed")
+    return results
+
+
+def main(paths: list[str]) -> int:
+    problems = 0
+    for path in paths:
+        for outcome in read_outcomes(Path(path)).values():
+            if outcome.outcome in ("failed", "error"):
+                problems += 1
+                print(
+                    f"\n=== {path}: {outcome.check} ({outcome.outcome})\n{outcome.message}\n"
+                    f"{outcome.evidence[-EVIDENCE_SHOWN:]}"
+                )
+    print(f"\n{problems} failed or errored checks in {len(paths)} runs")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,14 @@
+"""Times as the suite's messages show them: the time of day to the millisecond, in UTC."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+
+def clock(moment: datetime) -> str:
+    """12:00:01.304: the time of day, to the millisecond, as failure messages show it."""
+    return moment.strftime("%H:%M:%S.") + f"{moment.microsecond // 1000:03d}"
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc)
