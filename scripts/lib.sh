@@ -1,8 +1,40 @@
-# shellcheck shell=bash disable=SC2154 # `cache` comes from the sourcing script
-# Sourced by the scripts that bring clusters up or run checks against them; not run on its own.
+# shellcheck shell=bash
+# Sourced by the scripts that build, bring clusters up or run checks against them; not run on its own.
+
+# Where everything built goes, outside the repository: binaries keyed by version, root filesystems and build
+# folders keyed by what goes into them, the clusters' state.
+cache=${KUBIA_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/kubia-conformance}
+bin=$cache/bin
+rootfs_dir=$cache/kind/rootfs
+build_dir=$cache/kind/build
 
 # log MESSAGE: to stderr, prefixed with the calling script's name.
 log() { printf '[%s] %s\n' "$(basename "$0")" "$*" >&2; }
+
+# pinned NAME VERSION: the cached binary of NAME built at VERSION (scripts/build-binaries).
+pinned() { echo "$bin/$1-$2/$1"; }
+
+# go_build_static DIR OUTPUT [GO BUILD FLAGS...]: a static, reproducible build of the Go program in DIR with the
+# local toolchain (images/pause, images/kubia, runc-wrapper).
+go_build_static() {
+  local dir=$1 output=$2
+  shift 2
+  (cd "$dir" && CGO_ENABLED=0 GOTOOLCHAIN=local GOFLAGS=-buildvcs=false go build -trimpath "$@" -o "$output" .)
+}
+
+# dispatch COMMAND [ARGS...]: runs the calling script's cmd_COMMAND function (the cluster scripts' up, down, status,
+# env, ...), or prints the script's usage, the comment block at its top, and exits 2.
+dispatch() {
+  if [[ -n ${1:-} ]] && declare -F "cmd_$1" >/dev/null; then
+    "cmd_$1" "${@:2}"
+  else
+    awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0" >&2
+    exit 2
+  fi
+}
+
+# status_line COMPONENT STATE: one line of a cluster script's `status`.
+status_line() { printf '%-28s %s\n' "$1" "$2"; }
 
 # fail COMPONENT [LOGFILE]: the component that failed and the tail of its log, then exit.
 fail() {
@@ -31,8 +63,8 @@ debian_mirror() {
 # rootfs NAME PACKAGES: a cached tarball of a minbase Debian root filesystem (NODE_DEBIAN_SUITE, from versions.env)
 # with PACKAGES, under $cache/kind/rootfs; prints its path. For the kind node image and the suite's image.
 rootfs() {
-  local name=$1 packages=$2 key tarball dir logfile rootfs_dir=$cache/kind/rootfs work_root=$cache/kind/build
-  mkdir -p "$rootfs_dir" "$work_root"
+  local name=$1 packages=$2 key tarball dir logfile
+  mkdir -p "$rootfs_dir" "$build_dir"
   key=$(echo "$NODE_DEBIAN_SUITE $packages" | digest)
   tarball=$rootfs_dir/$name-$NODE_DEBIAN_SUITE-$key.tar
   if [[ ! -f $tarball ]]; then
@@ -40,7 +72,7 @@ rootfs() {
       log "installing debootstrap from Debian"
       apt-get install -y -qq debootstrap >/dev/null
     }
-    dir=$(mktemp -d "$work_root/rootfs.XXXXXX")
+    dir=$(mktemp -d "$build_dir/rootfs.XXXXXX")
     logfile=$rootfs_dir/$name.log
     log "$name root filesystem: debootstrap $NODE_DEBIAN_SUITE with $packages"
     debootstrap --variant=minbase --include="$packages" "$NODE_DEBIAN_SUITE" "$dir/root" \
@@ -108,7 +140,6 @@ ensure_chromium() {
 local_width=16
 
 # --- The Docker engine, shared by scripts/local-cluster and scripts/kind-cluster ---------------------------------
-# They expect `cache` from the sourcing script.
 #
 # Root's capability bounding set on some hosts (this one) lacks capabilities Docker grants privileged containers
 # (here CAP_SYS_RESOURCE), and `docker run --privileged`, which kind always uses, then fails with "unable to apply
@@ -131,11 +162,10 @@ runc_wrapper() {
   local src key out
   src="$(dirname "${BASH_SOURCE[0]}")/runc-wrapper"
   key=$(cat "$src"/go.mod "$src"/*.go | sha256sum | cut -c1-12)
-  out=$cache/bin/runc-wrapper-$key/runc-wrapper
+  out=$bin/runc-wrapper-$key/runc-wrapper
   if [[ ! -x $out ]]; then
     mkdir -p "$(dirname "$out")"
-    (cd "$src" && CGO_ENABLED=0 GOTOOLCHAIN=local GOFLAGS=-buildvcs=false go build -trimpath -o "$out.tmp" .) ||
-      fail "runc-wrapper: go build in $src"
+    go_build_static "$src" "$out.tmp" || fail "runc-wrapper: go build in $src"
     mv "$out.tmp" "$out"
   fi
   echo "$out"

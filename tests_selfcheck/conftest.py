@@ -15,7 +15,7 @@ from kubernetes.dynamic import DynamicClient
 from kubernetes.dynamic.exceptions import NotFoundError
 
 from kubia_conformance.backends.outage import OUT_OF_SERVICE, STOPPED_BY
-from kubia_conformance.cluster.cleanup import main as cleanup
+from kubia_conformance.cleanup import main as cleanup
 from kubia_conformance.cluster.connect import Cluster, connect
 from kubia_conformance.cluster.lock import suite_leases
 from kubia_conformance.cluster.manifests import MANIFESTS, load_manifests

@@ -1,7 +1,7 @@
 """A node lost on purpose: choosing it safely, stopping it, watching its condition, and always bringing it back.
 
 Every stopped node is annotated with the namespace of the test that stopped it before the stop, so that a run
-killed outright can still be repaired by `kubia-conformance-cleanup` (cluster/cleanup.py).
+killed outright can still be repaired by `kubia-conformance-cleanup` (kubia_conformance/cleanup.py).
 """
 
 from __future__ import annotations
