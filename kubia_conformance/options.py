@@ -16,7 +16,7 @@ MARKERS = {
     "disruptive": "stops cluster nodes; runs alone, only on allowed contexts "
     "(--allow-disruption, --disruptive-contexts)",
 }
-DEFAULT_DISRUPTIVE_CONTEXTS = "kind-*,kwok-kubia-local"
+DEFAULT_DISRUPTIVE_CONTEXTS = "kind-*,kwok-kubia-local,kwok-kubia-local-*"
 DEFAULT_IMAGE = "luksa/kubia-pet"
 """The book's image of the kubia app."""
 

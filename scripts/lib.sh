@@ -139,6 +139,11 @@ ensure_chromium() {
 # shellcheck disable=SC2034 # used by the scripts that source this file
 local_width=16
 
+# How many local clusters the whole-cluster self-checks run on side by side (scripts/test), each check on a cluster of
+# its own: they wait on their cluster, not on the CPU (README, "How fast").
+# shellcheck disable=SC2034 # used by scripts/test
+whole_cluster_width=4
+
 # --- The Docker engine, shared by scripts/local-cluster and scripts/kind-cluster ---------------------------------
 #
 # Root's capability bounding set on some hosts (this one) lacks capabilities Docker grants privileged containers

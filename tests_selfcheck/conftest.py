@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shlex
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -177,9 +178,29 @@ def run_suite_to_end(*args: str, timeout: float = 600) -> subprocess.CompletedPr
     return subprocess.run(suite_command(*args), check=False, cwd=REPO, capture_output=True, text=True, timeout=timeout)
 
 
+CLUSTER_ENVS = "KUBIA_CLUSTER_ENVS"
+"""Space-separated files, each what `scripts/local-cluster env` printed for one instance: under xdist, worker gwN
+takes the Nth cluster (the whole-cluster self-checks, each of which needs a cluster to itself; scripts/test)."""
+
+
+def take_workers_cluster(worker: str) -> None:
+    """Points this xdist worker (gwN) at its own local cluster: KUBECONFIG and KUBIA_DNS_SERVER from its env file."""
+    files = os.environ.get(CLUSTER_ENVS, "").split()
+    if not files:
+        return
+    index = int(worker.removeprefix("gw"))
+    if index >= len(files):
+        raise pytest.UsageError(f"xdist worker {worker} has no cluster: {CLUSTER_ENVS} names {len(files)}")
+    for line in Path(files[index]).read_text().splitlines():
+        name, _, value = line.partition("=")
+        os.environ[name] = shlex.split(value)[0]
+
+
 def pytest_configure(config: pytest.Config) -> None:
+    if hasattr(config, "workerinput"):
+        take_workers_cluster(config.workerinput["workerid"])
     config.addinivalue_line(
-        "markers", "whole_cluster: breaks or inspects the whole local cluster; run alone, without xdist, after the rest"
+        "markers", "whole_cluster: breaks or inspects the whole local cluster: needs one to itself (scripts/test)"
     )
     config.addinivalue_line(
         "markers", "in_cluster: runs the suite's image inside the kind cluster (scripts/test, after the suite on kind)"

@@ -31,7 +31,8 @@ pytestmark = [pytest.mark.whole_cluster, pytest.mark.usefixtures("left_clean")]
 DEFECTS_DIR = Path(__file__).resolve().parent / "defects"
 STATE = Path(os.environ.get("KUBECONFIG", "/nonexistent")).parent
 """The local cluster's state folder (scripts/local-cluster): its kubeconfig lives there."""
-KWOK_CLUSTER = STATE / "kwok" / "clusters" / "kubia-local"
+KWOK_CLUSTER = next((STATE / "kwok" / "clusters").glob("*"), STATE / "kwok" / "clusters" / "kubia-local")
+"""kwokctl's folder of this cluster: the one cluster of its state folder (kubia-local, or kubia-local-N)."""
 COMPONENT_TIMEOUT = 60
 
 

@@ -69,8 +69,10 @@ class Cluster:
         return client.AuthorizationV1Api(self.api_client)
 
 
-def kubeconfig_description(path: str | None) -> str:
-    return path or os.environ.get("KUBECONFIG") or "~/.kube/config"
+def kubeconfig_path(path: str | None) -> str:
+    """The kubeconfig kubectl would read: path, else $KUBECONFIG (read now: the client library reads it once, when it
+    is imported), else ~/.kube/config."""
+    return path or os.environ.get("KUBECONFIG") or os.path.expanduser("~/.kube/config")
 
 
 def runs_in_a_pod(kubeconfig: str | None) -> bool:
@@ -95,9 +97,9 @@ def connect(kubeconfig: str | None, context: str | None, probe_timeout: float) -
         except ConfigException as error:
             raise PreflightError(f"inside a pod, but its service account is unusable: {error}") from None
         return probe(client.ApiClient(configuration), IN_CLUSTER_CONTEXT, probe_timeout, in_cluster=True)
-    where = kubeconfig_description(kubeconfig)
+    where = kubeconfig_path(kubeconfig)
     try:
-        contexts, current = config.list_kube_config_contexts(config_file=kubeconfig)
+        contexts, current = config.list_kube_config_contexts(config_file=where)
     except (ConfigException, OSError, YAMLError) as error:
         detail = " ".join(str(error).split())
         raise PreflightError(f"cannot load kubeconfig {where}: {detail}") from None
@@ -108,7 +110,7 @@ def connect(kubeconfig: str | None, context: str | None, probe_timeout: float) -
     if chosen not in names:
         raise PreflightError(f"context {chosen!r} is not in kubeconfig {where} (it has: {', '.join(names) or 'none'})")
     try:
-        api_client = config.new_client_from_config(config_file=kubeconfig, context=chosen, persist_config=False)
+        api_client = config.new_client_from_config(config_file=where, context=chosen, persist_config=False)
     except (ConfigException, OSError, ValueError) as error:
         raise PreflightError(f"context {chosen!r} of kubeconfig {where} is unusable: {error}") from None
     return probe(api_client, chosen, probe_timeout)
