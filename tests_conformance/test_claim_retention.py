@@ -1,8 +1,19 @@
-"""Claim retention: claims outlive scale-down and are reattached on scale-up; a retention policy deletes them."""
+"""Claim retention: claims outlive scale-down and are reattached on scale-up; a retention policy deletes them, but
+never a claim another controller owns, and it follows a pod the set adopted."""
 
 import pytest
 
-from kubia_conformance.cluster.objects import claim_name, describe_claim, is_usable, mounted_claims
+from kubia_conformance.cluster.objects import (
+    claim_name,
+    controller_uid,
+    describe_claim,
+    is_usable,
+    mounted_claims,
+    name_of,
+    uid_of,
+)
+from kubia_conformance.cluster.retry import api
+from kubia_conformance.kubia.build import own_pods
 from kubia_conformance.verdicts import expect, require
 
 GUARANTEE = "claim retention"
@@ -67,4 +78,61 @@ def test_when_deleted_delete_removes_the_claims_with_the_statefulset(kubia):
     kubia.wait_claims(
         lambda claims: not claims,
         "claim retention policy whenDeleted=Delete: every claim to be removed with the StatefulSet",
+    )
+
+
+@pytest.mark.usefixtures("retention_policy")
+def test_a_claim_another_controller_owns_is_never_deleted_by_a_delete_policy(kubia):
+    """Span: data-kubia-1, given another controller (a ConfigMap) as its owner, is kept from then to the end of the
+    test (claim watch); the other claims until they are gone after the scale-down to 0."""
+    kubia.deploy_ready(3, retention_policy={"whenScaled": "Delete", "whenDeleted": "Retain"})
+    owner = api(
+        kubia.cluster.core.create_namespaced_config_map,
+        kubia.namespace,
+        {"metadata": {"name": "kubia-foreign-owner"}},
+    )
+    reference = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "name": name_of(owner),
+        "uid": uid_of(owner),
+        "controller": True,
+    }
+    api(
+        kubia.cluster.core.patch_namespaced_persistent_volume_claim,
+        claim_name("kubia-1"),
+        kubia.namespace,
+        {"metadata": {"ownerReferences": [reference]}},
+    )
+    kept = kubia.claim_snapshot({claim_name("kubia-1")})
+
+    kubia.scale(0)
+    kubia.wait_count(0)
+    kubia.wait_claims(
+        lambda claims: set(claims) == {claim_name("kubia-1")},
+        "claim retention policy whenScaled=Delete: only data-kubia-1, which another controller owns, to remain",
+    )
+    require("claim retention (a claim another controller owns)", kubia.lost_claims(kept))
+
+
+@pytest.mark.usefixtures("retention_policy")
+def test_the_claims_of_an_adopted_pod_follow_the_policy(kubia):
+    """Span: from the orphaning of kubia-2 until it is adopted again; then from the scale-down to 1 until only
+    data-kubia-0 remains (claim watch)."""
+    kubia.deploy_ready(3, retention_policy={"whenScaled": "Delete", "whenDeleted": "Retain"})
+    owner = uid_of(kubia.statefulset())
+
+    kubia.orphan("kubia-2")
+    kubia.wait_pods(
+        lambda pods: "kubia-2" in pods and controller_uid(pods["kubia-2"]) == owner,
+        "claim retention of an adopted pod: the StatefulSet to adopt the orphaned kubia-2 again",
+    )
+    kubia.scale(1)
+    kubia.wait_pods(
+        lambda pods: set(own_pods(pods)) == {"kubia-0"},
+        "claim retention of an adopted pod: only kubia-0 to remain after the scale-down to 1",
+    )
+    kubia.wait_claims(
+        lambda claims: set(claims) == {claim_name("kubia-0")},
+        "claim retention policy whenScaled=Delete, kubia-2 adopted again: only data-kubia-0 to remain",
     )

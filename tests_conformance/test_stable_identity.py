@@ -1,8 +1,10 @@
-"""Stable identity: a deleted pod comes back as a new pod with the same name, hostname and subdomain."""
+"""Stable identity: a deleted or evicted pod comes back as a new pod with the same name, hostname and subdomain (and,
+evicted, the same claim)."""
 
 import pytest
 
-from kubia_conformance.verdicts import expect
+from kubia_conformance.cluster.objects import claim_name, mounted_claims, uid_of
+from kubia_conformance.verdicts import expect, require
 
 GUARANTEE = "stable identity"
 
@@ -38,3 +40,22 @@ def test_hostname_inside_the_container_is_the_pod_name(kubia):
     for pod in ("kubia-0", "kubia-1"):
         hostname = kubia.exec(pod, ["hostname"]).strip()
         expect(hostname == pod, GUARANTEE, f"`hostname` in {pod} says {hostname}")
+
+
+def test_an_evicted_pod_comes_back_with_the_same_name_hostname_and_claim(kubia):
+    """Span: the claims kept from before the eviction to the end of the test (claim watch); the new kubia-1 read
+    once Ready. An eviction (a node drain's way of removing a pod) is a deletion the StatefulSet must make good."""
+    old = kubia.deploy_ready(2)["kubia-1"]
+    claims = kubia.claim_snapshot()
+
+    kubia.evict("kubia-1")
+    new = kubia.wait_replaced("kubia-1", uid_of(old))
+
+    expect(
+        (new.spec.hostname, new.spec.subdomain, mounted_claims(new)) == ("kubia-1", "kubia", (claim_name("kubia-1"),)),
+        f"{GUARANTEE} (eviction)",
+        f"the kubia-1 recreated after its eviction (uid {uid_of(new)[:8]}) has hostname {new.spec.hostname}, "
+        f"subdomain {new.spec.subdomain} and mounts {', '.join(mounted_claims(new)) or 'nothing'}; expected kubia-1, "
+        f"kubia, {claim_name('kubia-1')}",
+    )
+    require(f"{GUARANTEE} (eviction: the claims and their volumes)", kubia.lost_claims(claims))

@@ -1,8 +1,18 @@
-"""Updates: RollingUpdate goes in reverse ordinal order, a partition bounds it, OnDelete waits for deletions, and
-the StatefulSet's status tracks both revisions."""
+"""Updates: RollingUpdate goes in reverse ordinal order, a partition bounds it (a canary, then phases), a rollback
+takes the earlier revision back, maxUnavailable bounds the pods down, OnDelete waits for deletions, and the
+StatefulSet's status tracks both revisions."""
 
-from kubia_conformance.cluster.objects import describe_pods, describe_status, is_serving, revision_of
-from kubia_conformance.evidence.ordering import replacement_order, replacements, rolling_update_violations
+import pytest
+
+from kubia_conformance.backends.capabilities import MAX_UNAVAILABLE_GATE
+from kubia_conformance.cluster.objects import describe_pods, describe_status, is_serving, revision_of, uid_of
+from kubia_conformance.evidence.ordering import (
+    most_down,
+    replacement_order,
+    replacements,
+    rolling_update_violations,
+    unavailability_violations,
+)
 from kubia_conformance.verdicts import expect, require
 
 AVAILABLE = "rolling update keeps the set available"
@@ -129,4 +139,115 @@ def test_status_tracks_the_current_and_update_revisions(kubia, timeouts):
     )
     expect(
         final.update_revision == update, "revisions", f"once every pod is updated, status has {describe_status(final)}"
+    )
+
+
+def test_a_rollback_restores_the_earlier_revision_in_reverse_order(kubia, timeouts):
+    """Span: from the rollback until every pod is Ready at the first revision again: pods replaced from the highest
+    ordinal down, the set available throughout. The first revision is taken back, not made anew: its
+    ControllerRevision is the same object, no third one appears, and the status ends with it as both revisions."""
+    names = ["kubia-0", "kubia-1", "kubia-2"]
+    first = revisions(kubia.deploy_ready(len(names)))["kubia-0"]
+    kept = uid_of(kubia.controller_revisions()[first])
+    update = kubia.change_template("2")
+    wait_revisions(
+        kubia, timeouts, dict.fromkeys(names, update), f"rolling update: every pod Ready at revision {update}"
+    )
+
+    mark = kubia.timeline.sync()
+    kubia.timeline.invariants.append((AVAILABLE, lambda states: rolling_update_violations(states, names, mark)))
+    kubia.patch(
+        {"spec": {"template": {"metadata": {"annotations": {"kubia.test/revision": None}}}}},
+        "pod template rolled back (revision annotation removed)",
+    )
+    wait_revisions(kubia, timeouts, dict.fromkeys(names, first), f"rollback: every pod Ready at revision {first}")
+
+    order = replacement_order(kubia.timeline.since(mark))
+    expect(
+        order == ["kubia-2", "kubia-1", "kubia-0"],
+        "rollback",
+        f"pods were rolled back in the order {', '.join(order)}, expected kubia-2, kubia-1, kubia-0",
+    )
+    final = kubia.wait_status(
+        lambda s: s.current_revision == first and s.update_revision == first and s.updated_replicas == len(names),
+        f"rollback: status.currentRevision and updateRevision to be the first revision {first}",
+    )
+    history = kubia.controller_revisions()
+    expect(
+        set(history) == {first, update} and uid_of(history[first]) == kept,
+        "rollback (the revision history)",
+        f"the revisions are {', '.join(f'{n} (uid {uid_of(r)[:8]})' for n, r in sorted(history.items()))}; "
+        f"expected {first} (uid {kept[:8]}, taken back) and {update}; status: {describe_status(final)}",
+    )
+
+
+def test_canary_and_phased_updates_move_one_ordinal_at_a_time(kubia, timeouts):
+    """Span: the whole test, in phases between the test's actions. With the partition above every ordinal nothing
+    is updated (a quiet window); at 2 only kubia-2 (the canary); a deleted pod below the partition comes back at the
+    current revision, one at or above it at the update revision; lowering the partition to 1, then 0, replaces
+    exactly that ordinal each time; the status ends at the update revision."""
+    names = ["kubia-0", "kubia-1", "kubia-2"]
+    pods = kubia.deploy_ready(len(names), update_strategy={"type": "RollingUpdate", "rollingUpdate": {"partition": 3}})
+    first = revisions(pods)["kubia-0"]
+
+    changed = kubia.timeline.sync()
+    update = kubia.change_template("2")
+    window = kubia.timeline.quiet_window(timeouts.quiet_window, since=changed)
+    require("canary (partition 3: nothing updated)", replacements(kubia.timeline.window(window), set(names)))
+
+    expected = dict.fromkeys(names, first)
+    for partition in (2, 1, 0):
+        mark = kubia.timeline.sync()
+        kubia.patch(
+            {"spec": {"updateStrategy": {"rollingUpdate": {"partition": partition}}}},
+            f"partition lowered to {partition}",
+        )
+        expected[f"kubia-{partition}"] = update
+        wait_revisions(kubia, timeouts, expected, f"phased update: {show(expected)} (partition {partition})")
+        moved = replacement_order(kubia.timeline.since(mark))
+        expect(
+            moved == [f"kubia-{partition}"],
+            "canary and phased updates (one ordinal per step)",
+            f"lowering the partition to {partition} replaced {', '.join(moved) or 'nothing'}, expected only "
+            f"kubia-{partition}",
+        )
+        if partition == 2:
+            kubia.delete_pod("kubia-0")
+            kubia.delete_pod("kubia-2")
+            wait_revisions(
+                kubia,
+                timeouts,
+                expected,
+                f"canary: deleted pods back at their revision, kubia-0 at the current {first} (below partition 2) "
+                f"and kubia-2 at the update {update}",
+            )
+    kubia.wait_status(
+        lambda s: s.current_revision == update and s.updated_replicas == len(names),
+        f"phased update: status.currentRevision to become {update} once every pod is updated",
+    )
+
+
+def test_max_unavailable_bounds_the_pods_down_during_a_rolling_update(kubia, timeouts, capabilities):
+    """Span: from the template change until every pod is Ready at the new revision: never more than maxUnavailable
+    (2) of the 5 pods missing or unready at once, and more than one at once at some point (the controller uses the
+    room it is given)."""
+    if not capabilities.max_unavailable:
+        pytest.skip(f"needs maxUnavailable rolling updates: {MAX_UNAVAILABLE_GATE} is off (the server drops the field)")
+    names = [f"kubia-{i}" for i in range(5)]
+    bound = f"maxUnavailable 2 (of {len(names)} pods)"
+    kubia.deploy_ready(len(names), update_strategy={"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 2}})
+    mark = kubia.timeline.sync()
+    kubia.timeline.invariants.append((bound, lambda states: unavailability_violations(states, names, mark, 2)))
+
+    update = kubia.change_template("2")
+    wait_revisions(
+        kubia, timeouts, dict.fromkeys(names, update), f"rolling update: every pod Ready at revision {update}"
+    )
+
+    states = kubia.timeline.states
+    require(bound, unavailability_violations(states, names, mark, 2))
+    expect(
+        most_down(states, names, mark) > 1,
+        f"{bound} (pods updated together)",
+        "the update never had two pods down at once: the controller replaced them one at a time",
     )

@@ -55,10 +55,12 @@ def disrupted_nodes(cluster: Cluster) -> list[str]:
         f"{n.metadata.name} Ready={node_ready(n)}"
         f"{' annotated ' + STOPPED_BY if STOPPED_BY in (n.metadata.annotations or {}) else ''}"
         f"{' tainted out-of-service' if any(t.key == OUT_OF_SERVICE.key for t in n.spec.taints or []) else ''}"
+        f"{' cordoned' if n.spec.unschedulable else ''}"
         for n in cluster.core.list_node().items
         if node_ready(n) != "True"
         or STOPPED_BY in (n.metadata.annotations or {})
         or any(t.key == OUT_OF_SERVICE.key for t in n.spec.taints or [])
+        or n.spec.unschedulable
     ]
 
 
@@ -172,6 +174,20 @@ def token_kubeconfig(cluster: Cluster, path: Path, user: str, token: str) -> Pat
         f"contexts: [{{name: {user}, context: {{cluster: c, user: {user}}}}}]\ncurrent-context: {user}\n"
     )
     return path
+
+
+def selected_checks(markers: str) -> set[str]:
+    """The names (function and parameters) of the conformance checks a -m expression selects, as pytest collects
+    them here; collecting needs no cluster."""
+    collected = subprocess.run(
+        [sys.executable, "-m", "pytest", "tests_conformance", "--collect-only", "-q", "-p", "no:cacheprovider"]
+        + (["-m", markers] if markers else []),
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return {line.split("::")[-1] for line in collected.stdout.splitlines() if "::" in line}
 
 
 def run_suite_to_end(*args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:

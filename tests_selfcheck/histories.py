@@ -31,12 +31,14 @@ class Recorder:
         uid: str | None = None,
         inferred: bool = False,
         claims: tuple[str, ...] | None = None,
+        owner: str = "uid-set",
+        at: datetime | None = None,
     ) -> Recorder:
         seq = self.history.next_seq()
         self.history.add(
             PodState(
                 seq=seq,
-                at=T0.replace(second=seq % 60),
+                at=at or T0.replace(second=seq % 60),
                 event=event,
                 name=name,
                 uid=uid or f"uid-{name}",
@@ -46,6 +48,7 @@ class Recorder:
                 terminating=terminating,
                 node="n1",
                 claims=claims or (f"data-{name}",),
+                owner=owner,
                 inferred=inferred,
             )
         )

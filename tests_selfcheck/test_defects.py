@@ -76,14 +76,18 @@ def lease_holder(cluster) -> str:
 @contextlib.contextmanager
 def without_statefulset_controller(cluster) -> Iterator[None]:
     """kube-controller-manager restarted with --controllers=*,-statefulset-controller, then restored."""
+    with controller_manager_with(cluster, "--controllers=*,-statefulset-controller"):
+        yield
+
+
+@contextlib.contextmanager
+def controller_manager_with(cluster, *flags: str) -> Iterator[None]:
+    """kube-controller-manager restarted with flags added (a later flag wins over the same one before it), then
+    restored."""
     pid_file = KWOK_CLUSTER / "pids" / "kube-controller-manager.pid"
     original = command_line(pid_file)
     holder = lease_holder(cluster)
-    replace_process(
-        pid_file,
-        [*original, "--controllers=*,-statefulset-controller", "--leader-elect=false"],
-        "kube-controller-manager-defect.log",
-    )
+    replace_process(pid_file, [*original, *flags, "--leader-elect=false"], "kube-controller-manager-defect.log")
     try:
         yield
     finally:
@@ -276,6 +280,108 @@ DEFECTS = [
         "claim retention",
         ["tests_conformance/test_claim_retention.py::test_claims_survive_scale_down_and_are_reattached_on_scale_up"],
         lambda cluster, tmp: program("claim_flapper"),
+    ),
+    Defect(
+        "adoption blocker (an orphaned pod's controller is removed again each time the set adopts it)",
+        "adoption",
+        ["tests_conformance/test_adoption.py::test_an_orphaned_pod_is_adopted_again_and_stays_the_sets"],
+        lambda cluster, tmp: program("adoption_blocker"),
+    ),
+    Defect(
+        "adopted claim keeper (the claims of a pod that was once orphaned lose their owner references)",
+        "claim retention",
+        ["tests_conformance/test_claim_retention.py::test_the_claims_of_an_adopted_pod_follow_the_policy"],
+        lambda cluster, tmp: program("adopted_claim_keeper"),
+    ),
+    Defect(
+        "release deleter (a pod whose labels stop matching is deleted instead of released)",
+        "release",
+        [
+            "tests_conformance/test_adoption.py::"
+            "test_a_pod_whose_labels_stop_matching_is_released_and_its_identity_recreated"
+        ],
+        lambda cluster, tmp: program("release_deleter"),
+    ),
+    Defect(
+        "predecessor blocker (a new kubia-0 is deleted while kubia-1 is unready: the deadlock)",
+        "no deadlock",
+        ["tests_conformance/test_ordered_creation.py::test_a_deleted_pod_comes_back_while_its_successor_is_unready"],
+        lambda cluster, tmp: program("predecessor_blocker"),
+    ),
+    Defect(
+        "history reaper (revisions other than the current and update ones are deleted)",
+        "rollback",
+        ["tests_conformance/test_updates.py::test_a_rollback_restores_the_earlier_revision_in_reverse_order"],
+        lambda cluster, tmp: program("history_reaper"),
+    ),
+    Defect(
+        "partition overshoot (lowering the partition to p also replaces the pod at p - 1)",
+        "canary and phased updates",
+        ["tests_conformance/test_updates.py::test_canary_and_phased_updates_move_one_ordinal_at_a_time"],
+        lambda cluster, tmp: program("partition_overshoot"),
+    ),
+    Defect(
+        "maxUnavailable ignored (kube-controller-manager with the MaxUnavailableStatefulSet gate off)",
+        "maxUnavailable",
+        ["tests_conformance/test_updates.py::test_max_unavailable_bounds_the_pods_down_during_a_rolling_update"],
+        lambda cluster, tmp: controller_manager_with(cluster, "--feature-gates=MaxUnavailableStatefulSet=false"),
+    ),
+    Defect(
+        "eviction claim reaper (an evicted pod's claims are deleted with it)",
+        "stable identity",
+        [
+            "tests_conformance/test_stable_identity.py::"
+            "test_an_evicted_pod_comes_back_with_the_same_name_hostname_and_claim"
+        ],
+        lambda cluster, tmp: program("eviction_claim_reaper"),
+    ),
+    Defect(
+        "rogue autoscaler (puts the replicas back a second after anyone changes them)",
+        "scale subresource",
+        ["tests_conformance/test_api.py::test_the_scale_subresource_reads_updates_and_patches_the_replicas"],
+        lambda cluster, tmp: program("rogue_autoscaler"),
+    ),
+    Defect(
+        "status stomper (removes every condition from a StatefulSet's status)",
+        "status subresource",
+        ["tests_conformance/test_api.py::test_the_status_subresource_reads_and_patches_the_status"],
+        lambda cluster, tmp: program("status_stomper"),
+    ),
+    Defect(
+        "collection sweeper (deleting a StatefulSet deletes every other one of its namespace)",
+        "a collection of StatefulSets by label",
+        ["tests_conformance/test_api.py::test_statefulsets_are_listed_patched_and_deleted_by_label"],
+        lambda cluster, tmp: program("collection_sweeper"),
+    ),
+    Defect(
+        "minReadySeconds rusher (the next pod is deleted as soon as an updated one is Ready)",
+        "minReadySeconds",
+        ["tests_conformance/test_availability.py::test_a_rolling_update_waits_min_ready_seconds_between_pods"],
+        lambda cluster, tmp: program("min_ready_rusher"),
+    ),
+    Defect(
+        "start ordinals ignored (the naive controller numbers pods from 0, kube-controller-manager's own off)",
+        "start ordinals",
+        [
+            "tests_conformance/test_start_ordinals.py::test_setting_then_raising_the_start_ordinal_moves_the_pods",
+            "tests_conformance/test_start_ordinals.py::test_lowering_then_removing_the_start_ordinal_moves_the_pods",
+        ],
+        lambda cluster, tmp: _both(without_statefulset_controller(cluster), program("naive_statefulset_controller")),
+    ),
+    Defect(
+        "rogue claim cleaner on a foreign claim (deletes the claims of removed ordinals, whoever owns them)",
+        "claim retention",
+        [
+            "tests_conformance/test_claim_retention.py::"
+            "test_a_claim_another_controller_owns_is_never_deleted_by_a_delete_policy"
+        ],
+        lambda cluster, tmp: program("claim_cleaner"),
+    ),
+    Defect(
+        "claim keeper (a deleted claim made again is deleted at once)",
+        "claim recreation",
+        ["tests_conformance/test_claim_recreation.py::test_a_claim_deleted_while_its_pod_is_pending_is_recreated"],
+        lambda cluster, tmp: program("claim_keeper"),
     ),
 ]
 

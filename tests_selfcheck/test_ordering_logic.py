@@ -2,17 +2,27 @@
 on hand-made timelines: each rule must flag the broken orders a bad controller would produce, and accept the good
 ones."""
 
+from histories import T0
 from histories import Recorder as Timeline
 
-from kubia_conformance.evidence.identity import identity_violations, untouched_until_let_go
+from kubia_conformance.evidence.identity import (
+    controller_losses,
+    identity_violations,
+    left_alone,
+    untouched_until_let_go,
+)
 from kubia_conformance.evidence.ordering import (
+    availability_violations,
     changes,
     creation_order_violations,
     described_creations,
+    min_ready_violations,
+    most_down,
     removal_order,
     replacement_order,
     rolling_update_violations,
     scale_down_violations,
+    unavailability_violations,
     waited_as_if_ordered,
 )
 
@@ -201,3 +211,49 @@ def test_a_pod_on_a_lost_node_removed_or_replaced_before_it_is_let_go_is_flagged
     removed, replaced = rule(t.states)
     assert removed.startswith("kubia-1 (uid uid-kubi) on the lost node node-a was removed at 12:00:02.000")
     assert replaced.startswith("a replacement kubia-1 (uid uid-new) was created at 12:00:03.000")
+
+
+def test_more_pods_down_than_max_unavailable_is_flagged_and_the_most_down_counted():
+    t, start = deployed(["kubia-0", "kubia-1", "kubia-2"])
+    t.terminating("kubia-2").terminating("kubia-1")
+    names = ["kubia-0", "kubia-1", "kubia-2"]
+    assert most_down(t.states, names, start) == 2
+    assert unavailability_violations(t.states, names, start, 2) == []
+    (violation,) = unavailability_violations(t.states, names, start, 1)
+    assert violation.startswith(
+        "at 12:00:08.000 (#8) 2 pods were missing or not Running and Ready at once, more than 1"
+    )
+
+
+def test_a_rolling_update_that_does_not_wait_min_ready_seconds_is_flagged():
+    t, start = deployed(["kubia-1", "kubia-2"])
+    rolled(t, "kubia-2", "new-2")  # new-2 Ready at #8 (12:00:08)
+    t.add("kubia-1", phase="Running", ready=True, terminating=True, at=T0.replace(second=10))
+    (violation,) = min_ready_violations(t.states, start, 5)
+    assert violation.startswith("kubia-1 started terminating at 12:00:10.000 (#9), 2.0 s after kubia-2")
+    assert "minReadySeconds is 5" in violation
+    assert min_ready_violations(t.states, start, 3) == []
+
+
+def test_available_replicas_counted_too_soon_are_flagged():
+    ready = [T0.replace(second=1), T0.replace(second=4)]
+    assert availability_violations(ready, [T0.replace(second=6), T0.replace(second=9)], 5) == []
+    (violation,) = availability_violations(ready, [T0.replace(second=6), T0.replace(second=5)], 5)
+    assert violation.startswith("availableReplicas reached 2 at 12:00:05.000, 1.0 s after the count of Running and")
+
+
+def test_a_pod_that_loses_its_controller_or_goes_is_flagged():
+    t = Timeline().created("kubia-1").add("kubia-1", owner="").add("kubia-1", owner="uid-other").deleted("kubia-1")
+    lost = controller_losses(t.states, "uid-kubia-1", "uid-set")
+    assert lost == [
+        "kubia-1 (uid uid-kubi) was without a controller at 12:00:02.000 (#2)",
+        "kubia-1 (uid uid-kubi) was controlled by uid uid-othe at 12:00:03.000 (#3)",
+        "kubia-1 (uid uid-kubi) was deleted at 12:00:04.000 (#4)",
+    ]
+
+
+def test_a_released_pod_marked_for_deletion_is_flagged_once():
+    rule = left_alone("kubia-1", "uid-kubia-1")
+    assert rule(Timeline().created("kubia-1").add("kubia-1", owner="").states) == []
+    flagged = rule(Timeline().created("kubia-1").terminating("kubia-1").deleted("kubia-1").states)
+    assert flagged == ["kubia-1 (uid uid-kubi) was marked for deletion at 12:00:02.000 (#2)"]

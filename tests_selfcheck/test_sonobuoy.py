@@ -14,13 +14,12 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
-from conftest import REPO
+from conftest import REPO, selected_checks
 
 pytestmark = pytest.mark.in_cluster
 
@@ -50,20 +49,6 @@ def plugin(kind_cluster, tmp_path) -> Path:
     path = tmp_path / "kubia-conformance.yaml"
     path.write_text(yaml.safe_dump(definition))
     return path
-
-
-def selected_checks(markers: str) -> set[str]:
-    """The names (function and parameters) of the conformance checks a -m expression selects, as pytest collects
-    them here; collecting needs no cluster."""
-    collected = subprocess.run(
-        [sys.executable, "-m", "pytest", "tests_conformance", "--collect-only", "-q", "-p", "no:cacheprovider"]
-        + (["-m", markers] if markers else []),
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return {line.split("::")[-1] for line in collected.stdout.splitlines() if "::" in line}
 
 
 def test_sonobuoy_reports_each_check_it_ran_passed_and_node_loss_skipped(plugin, tmp_path):

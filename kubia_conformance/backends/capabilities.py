@@ -15,6 +15,7 @@ from kubia_conformance.cluster.manifests import load_manifest
 from kubia_conformance.cluster.retry import api
 
 SIMULATED_RUNTIME_PREFIX = "kwok"
+MAX_UNAVAILABLE_GATE = "feature gate MaxUnavailableStatefulSet"
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,8 @@ class Capabilities:
     """How the runner reaches the cluster DNS; None when it cannot."""
     retention_policy: bool
     """The server keeps spec.persistentVolumeClaimRetentionPolicy of a StatefulSet."""
+    max_unavailable: bool
+    """The server keeps spec.updateStrategy.rollingUpdate.maxUnavailable (feature gate MaxUnavailableStatefulSet)."""
     storage: Storage
     disruption: NodeDisruption | None
     """How to stop a node; None when disruptive tests cannot or may not run here."""
@@ -39,6 +42,8 @@ class Capabilities:
             f"DNS: {self.dns.description if self.dns else 'not reachable from this machine'}",
             f"storage: {self.storage.description}",
             f"claim retention policy: {'supported' if self.retention_policy else 'not supported by the server'}",
+            "maxUnavailable rolling updates: "
+            + ("supported" if self.max_unavailable else f"not supported by the server ({MAX_UNAVAILABLE_GATE} off)"),
             f"node disruption: {self.disruption.description if self.disruption else self.disruption_refusal}",
         ]
 
@@ -52,19 +57,25 @@ def nodes_are_simulated(cluster: Cluster) -> bool:
     return bool(runtimes) and all(r.startswith(SIMULATED_RUNTIME_PREFIX) for r in runtimes)
 
 
-def server_keeps_retention_policy(cluster: Cluster, namespace: str) -> bool:
-    """Asks the server with a dry-run create of the book's StatefulSet whether it keeps the field (clusters older than
-    1.27 drop it)."""
+def server_keeps(cluster: Cluster, namespace: str) -> tuple[bool, bool]:
+    """Whether the server keeps a StatefulSet's claim retention policy (clusters older than 1.27 drop it) and its
+    rolling update's maxUnavailable (dropped while the feature gate is off), asked with a dry-run create of the book's
+    StatefulSet that sets both."""
     body = load_manifest("kubia-statefulset.yaml")
     body["spec"]["replicas"] = 0
     body["spec"]["persistentVolumeClaimRetentionPolicy"] = {"whenScaled": "Delete", "whenDeleted": "Delete"}
+    body["spec"]["updateStrategy"] = {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 2}}
     try:
         created = api(cluster.apps.create_namespaced_stateful_set, namespace, body, dry_run="All")
     except ApiException as error:
         if error.status in (400, 422):
-            return False
+            return False, False
         raise
-    return bool(created.spec.persistent_volume_claim_retention_policy is not None)
+    rolling = created.spec.update_strategy.rolling_update if created.spec.update_strategy else None
+    return (
+        created.spec.persistent_volume_claim_retention_policy is not None,
+        rolling is not None and rolling.max_unavailable is not None,
+    )
 
 
 def detect(
@@ -75,11 +86,13 @@ def detect(
     probe_namespace: str,
 ) -> Capabilities:
     simulated = nodes_are_simulated(cluster)
+    retention_policy, max_unavailable = server_keeps(cluster, probe_namespace)
     return Capabilities(
         containers_run=not simulated,
         readiness=LabelReadiness() if simulated else ExecReadiness(),
         dns=dns,
-        retention_policy=server_keeps_retention_policy(cluster, probe_namespace),
+        retention_policy=retention_policy,
+        max_unavailable=max_unavailable,
         storage=storage,
         disruption=disruption[0],
         disruption_refusal=disruption[1],

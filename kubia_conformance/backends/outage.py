@@ -1,4 +1,5 @@
-"""A node lost on purpose: choosing it safely, stopping it, watching its condition, and always bringing it back.
+"""A node lost on purpose: choosing it safely, stopping or cordoning it, watching its condition, and always bringing
+it back.
 
 Every stopped node is annotated with the namespace of the test that stopped it before the stop, so that a run
 killed outright can still be repaired by `kubia-conformance-cleanup` (kubia_conformance/cleanup.py).
@@ -12,10 +13,10 @@ from datetime import datetime, timezone
 from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
-from kubia_conformance.backends.disruption import NodeDisruption
+from kubia_conformance.backends.disruption import CONTROL_PLANE_LABEL, NodeDisruption
 from kubia_conformance.cluster.connect import Cluster
 from kubia_conformance.cluster.namespaces import suite_namespaces
-from kubia_conformance.cluster.objects import annotations_of, is_node_ready, meta, name_of, node_ready, phase
+from kubia_conformance.cluster.objects import annotations_of, is_node_ready, labels_of, meta, name_of, node_ready, phase
 from kubia_conformance.cluster.retry import api
 from kubia_conformance.cluster.watch import Objects, watch_for
 from kubia_conformance.timeouts import Timeouts
@@ -37,6 +38,18 @@ def foreign_pods(cluster: Cluster, node: str) -> list[str]:
         if meta(p).namespace not in ours
         and not any(ref.kind == "DaemonSet" for ref in meta(p).owner_references or [])
         and phase(p) not in ("Succeeded", "Failed")
+    )
+
+
+def schedulable_workers(cluster: Cluster) -> list[str]:
+    """Worker nodes that are Ready, schedulable and free of taints that keep pods off: where a check can put a pod."""
+    return sorted(
+        name_of(n)
+        for n in api(cluster.core.list_node).items
+        if CONTROL_PLANE_LABEL not in labels_of(n)
+        and is_node_ready(n)
+        and not (n.spec and n.spec.unschedulable)
+        and not any(t.effect in ("NoSchedule", "NoExecute") for t in (n.spec.taints if n.spec else None) or [])
     )
 
 
@@ -64,6 +77,7 @@ class NodeOutage:
     log: list[str] = field(default_factory=list)
     stopped: bool = False
     tainted: bool = False
+    cordoned: bool = False
 
     def note(self, what: str) -> None:
         self.log.append(f"{clock(datetime.now(timezone.utc))} {what}")
@@ -96,6 +110,14 @@ class NodeOutage:
         self.note(f"node {self.node} Ready={node_ready(node)}")
         return node
 
+    def cordon(self, unschedulable: bool = True) -> None:
+        """Marks the node unschedulable (False: schedulable again): new pods stay off it, running ones stay."""
+        if unschedulable:
+            annotate(self.cluster, self.node, self.owner)
+        self.cordoned = unschedulable
+        api(self.cluster.core.patch_node, self.node, {"spec": {"unschedulable": unschedulable or None}})
+        self.note(f"node {self.node} {'cordoned' if unschedulable else 'uncordoned'}")
+
     def taint_out_of_service(self) -> None:
         self.tainted = True
         set_out_of_service(self.cluster, self.node, True)
@@ -110,10 +132,13 @@ class NodeOutage:
         self.wait_condition(ready=True)
 
     def restore(self) -> None:
-        """Whatever state the test left: the node started and Ready, the out-of-service taint and annotation gone."""
+        """Whatever state the test left: the node started, Ready and schedulable, the out-of-service taint and the
+        annotation gone."""
         try:
             self.start()
         finally:
+            if self.cordoned:
+                self.cordon(unschedulable=False)
             if self.tainted:
                 set_out_of_service(self.cluster, self.node, False)
                 self.tainted = False

@@ -17,14 +17,15 @@ DEFAULT_CLASS_ANNOTATION = "storageclass.kubernetes.io/is-default-class"
 
 
 class Storage(Protocol):
-    """Gives claims named data-kubia-<ordinal> in a namespace their volumes."""
+    """Gives the claims a StatefulSet makes in a namespace (data-kubia-<ordinal>) their volumes."""
 
     @property
     def description(self) -> str: ...
 
     def adjust_claim_template(self, claim_spec: dict[str, Any]) -> None: ...
 
-    def provide(self, cluster: Cluster, namespace: str, ordinals: range) -> None: ...
+    def provide(self, cluster: Cluster, namespace: str, claims: list[str]) -> None:
+        """Makes sure each of the named claims will get a volume."""
 
     def release(self, cluster: Cluster, namespace: str) -> None: ...
 
@@ -43,7 +44,7 @@ class DynamicStorage:
         if self.storage_class:
             claim_spec["storageClassName"] = self.storage_class
 
-    def provide(self, cluster: Cluster, namespace: str, ordinals: range) -> None:
+    def provide(self, cluster: Cluster, namespace: str, claims: list[str]) -> None:
         """Nothing to do: the provisioner makes a volume for each claim."""
 
     def release(self, cluster: Cluster, namespace: str) -> None:
@@ -59,13 +60,13 @@ class StaticStorage:
     def adjust_claim_template(self, claim_spec: dict[str, Any]) -> None:
         claim_spec["storageClassName"] = ""
 
-    def provide(self, cluster: Cluster, namespace: str, ordinals: range) -> None:
-        for ordinal in ordinals:
+    def provide(self, cluster: Cluster, namespace: str, claims: list[str]) -> None:
+        for claim in claims:
             volume = load_manifest("kubia-persistentvolume.yaml")
-            name = f"{namespace}-data-kubia-{ordinal}"
+            name = f"{namespace}-{claim}"
             volume["metadata"] = {"name": name, "labels": {SUITE_LABEL: SUITE, "kubia.test/namespace": namespace}}
             volume["spec"]["hostPath"]["path"] = f"/tmp/{name}"
-            volume["spec"]["claimRef"] = {"namespace": namespace, "name": f"data-kubia-{ordinal}"}
+            volume["spec"]["claimRef"] = {"namespace": namespace, "name": claim}
             try:
                 api(cluster.core.create_persistent_volume, volume)
             except ApiException as error:

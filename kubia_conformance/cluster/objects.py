@@ -56,6 +56,17 @@ def annotations_of(obj: Resource) -> dict[str, str]:
     return dict(meta(obj).annotations or {})
 
 
+def controller_of(obj: Resource) -> client.V1OwnerReference | None:
+    """The ownerReference marked controller: the object that manages this one (a StatefulSet for its pods)."""
+    return next((ref for ref in meta(obj).owner_references or [] if ref.controller), None)
+
+
+def controller_uid(obj: Resource) -> str:
+    """The uid of the object's controller, "" when nothing controls it (an orphan)."""
+    owner = controller_of(obj)
+    return str(owner.uid) if owner is not None else ""
+
+
 def list_version(listing: Listing) -> str:
     """The resourceVersion of a list, to watch from."""
     if listing.metadata is None or listing.metadata.resource_version is None:

@@ -75,3 +75,33 @@ def untouched_until_let_go(name: str, uid: str, node: str) -> Rule[PodState]:
         return violations
 
     return rule
+
+
+def controller_losses(states: list[PodState], uid: str, controller: str) -> list[str]:
+    """Each state in which pod incarnation uid was not controlled by controller (a uid), or was gone: a pod the
+    StatefulSet adopted must stay its own."""
+    violations = []
+    for s in states:
+        if s.uid != uid:
+            continue
+        if not s.exists:
+            violations.append(f"{s.name} (uid {uid[:8]}) was deleted at {s.when} (#{s.seq})")
+        elif s.owner != controller:
+            held = f"controlled by uid {s.owner[:8]}" if s.owner else "without a controller"
+            violations.append(f"{s.name} (uid {uid[:8]}) was {held} at {s.when} (#{s.seq})")
+    return violations
+
+
+def left_alone(name: str, uid: str) -> Rule[PodState]:
+    """Pod name (incarnation uid) must be neither deleted nor marked for deletion: a released pod is no longer the
+    StatefulSet's to remove."""
+
+    def rule(states: list[PodState]) -> list[str]:
+        return [
+            f"{name} (uid {uid[:8]}) {'was deleted' if not s.exists else 'was marked for deletion'} at {s.when} "
+            f"(#{s.seq})"
+            for s in states
+            if s.uid == uid and (s.terminating or not s.exists)
+        ][:1]
+
+    return rule

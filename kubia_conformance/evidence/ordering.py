@@ -6,9 +6,11 @@ the rules count those as gone, like any other deletion."""
 from __future__ import annotations
 
 import itertools
+from datetime import datetime
 
 from kubia_conformance.cluster.objects import ordinal, predecessor, readiness_words
 from kubia_conformance.evidence.states import PodState, creations, latest_before
+from kubia_conformance.timing.clock import clock
 
 
 def _state_text(state: PodState | None) -> str:
@@ -165,3 +167,86 @@ def rolling_update_violations(states: list[PodState], names: list[str], start: i
             )
         short = len(down) > 1
     return violations
+
+
+def down_at_once(states: list[PodState], names: list[str], start: int) -> list[tuple[PodState, list[str]]]:
+    """From sequence number start on: each state after which more of names than before, or as many, were missing or
+    not Running and Ready, with those names (states: the whole timeline, read before start)."""
+    latest = {name: latest_before(states, name, start + 1) for name in names}
+    moments = []
+    for state in states:
+        if state.seq <= start or state.name not in latest:
+            continue
+        latest[state.name] = state
+        down = [name for name, s in sorted(latest.items()) if s is None or not s.running_and_ready]
+        moments.append((state, down))
+    return moments
+
+
+def unavailability_violations(states: list[PodState], names: list[str], start: int, limit: int) -> list[str]:
+    """Each moment, from sequence number start on, at which more than limit of names were down at once."""
+    return [
+        f"at {state.when} (#{state.seq}) {len(down)} pods were missing or not Running and Ready at once, more than "
+        f"{limit}: {', '.join(down)}"
+        for state, down in down_at_once(states, names, start)
+        if len(down) > limit
+    ][:3]
+
+
+def most_down(states: list[PodState], names: list[str], start: int) -> int:
+    """The most of names that were down at once from sequence number start on."""
+    return max((len(down) for _, down in down_at_once(states, names, start)), default=0)
+
+
+READY_SLACK_SECONDS = 1.5
+"""How much sooner than minReadySeconds after a pod was seen Ready the cluster may treat it as available: the
+controller measures from the Ready condition's lastTransitionTime, which the API gives to the second, and this
+suite sees the Ready state a little after it happens."""
+
+
+def ready_since(states: list[PodState], uid: str, seq: int) -> PodState | None:
+    """The state from which pod incarnation uid was Running and Ready without a break up to sequence number seq, or
+    None if it was not Running and Ready just before seq."""
+    since = None
+    for state in states:
+        if state.seq >= seq:
+            break
+        if state.uid == uid:
+            since = (since or state) if state.running_and_ready else None
+    return since
+
+
+def min_ready_violations(states: list[PodState], start: int, min_ready: float) -> list[str]:
+    """A rolling update with minReadySeconds, from sequence number start on: each old pod starts terminating only
+    once the pod replaced just before it has been Running and Ready for min_ready seconds (less READY_SLACK_SECONDS).
+    states must hold the whole timeline: the pods as they were at start are read from before it."""
+    old_uids = {s.uid for s in states if s.seq <= start and s.exists}
+    violations = []
+    previous: PodState | None = None
+    for state in termination_starts([s for s in states if s.seq > start]):
+        if state.uid not in old_uids:
+            continue
+        if previous is not None:
+            replacement = latest_before(states, previous.name, state.seq)
+            ready = ready_since(states, replacement.uid, state.seq) if replacement is not None else None
+            if ready is not None:
+                waited = (state.at - ready.at).total_seconds()
+                if waited < min_ready - READY_SLACK_SECONDS:
+                    violations.append(
+                        f"{state.name} started terminating at {state.when} (#{state.seq}), {waited:.1f} s after "
+                        f"{previous.name} (replaced just before, uid {ready.uid[:8]}) became Running and Ready at "
+                        f"{ready.when}: minReadySeconds is {min_ready:.0f}"
+                    )
+        previous = state
+    return violations
+
+
+def availability_violations(ready_at: list[datetime], available_at: list[datetime], min_ready: float) -> list[str]:
+    """availableReplicas reached k at available_at[k-1]; k pods were Running and Ready from ready_at[k-1] on. The
+    cluster may count a pod as available only min_ready seconds (less READY_SLACK_SECONDS) after it became Ready."""
+    return [
+        f"availableReplicas reached {k} at {clock(available)}, {(available - ready).total_seconds():.1f} s after the "
+        f"count of Running and Ready pods reached {k} at {clock(ready)}: minReadySeconds is {min_ready:.0f}"
+        for k, (ready, available) in enumerate(zip(ready_at, available_at, strict=False), start=1)
+        if (available - ready).total_seconds() < min_ready - READY_SLACK_SECONDS
+    ]

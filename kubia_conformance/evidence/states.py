@@ -12,6 +12,7 @@ from kubernetes import client
 
 from kubia_conformance.cluster.objects import (
     claim_phase,
+    controller_uid,
     is_ready,
     is_terminating,
     mounted_claims,
@@ -101,6 +102,8 @@ class PodState(ObjectState):
     ready: bool
     node: str
     claims: tuple[str, ...]
+    owner: str = ""
+    """The uid of the pod's controller (its ownerReference marked controller), "" while it has none."""
 
     @property
     def running_and_ready(self) -> bool:
@@ -126,6 +129,7 @@ def pod_state(seq: int, event: str, pod: client.V1Pod, *, inferred: bool = False
         terminating=is_terminating(pod),
         node=node_name(pod),
         claims=mounted_claims(pod),
+        owner=controller_uid(pod),
         inferred=inferred,
     )
 

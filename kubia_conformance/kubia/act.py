@@ -12,10 +12,10 @@ from kubernetes import client
 from kubia_conformance.backends.readiness import ReadinessControl
 from kubia_conformance.backends.storage import Storage
 from kubia_conformance.cluster import pod_access
-from kubia_conformance.cluster.objects import is_ready, is_serving, name_of, uid_of
+from kubia_conformance.cluster.objects import controller_uid, is_ready, is_serving, name_of, uid_of
 from kubia_conformance.cluster.retry import api, api_delete
 from kubia_conformance.cluster.watch import Objects, watch_until
-from kubia_conformance.kubia.build import NAME, make_service_object, make_statefulset_object, own_pods
+from kubia_conformance.kubia.build import NAME, claim_names, make_service_object, make_statefulset_object, own_pods
 from kubia_conformance.kubia.wait import Waits
 from kubia_conformance.timing import stopwatch
 
@@ -35,19 +35,26 @@ class Actions(Waits):
         api(self.cluster.core.create_namespaced_service, self.namespace, make_service_object())
         self.create_statefulset(replicas, **statefulset_options)
 
-    def create_statefulset(self, replicas: int, **statefulset_options: Any) -> None:
-        """Creates the StatefulSet alone, its volumes first in static storage mode (deploy() makes the Service)."""
-        self.storage.provide(self.cluster, self.namespace, range(replicas))
-        body = make_statefulset_object(replicas=replicas, image=self.image, storage=self.storage, **statefulset_options)
+    def create_statefulset(self, replicas: int, name: str = NAME, **statefulset_options: Any) -> None:
+        """Creates the StatefulSet alone (or, with name, another one beside it), its volumes first in static storage
+        mode (deploy() makes the Service)."""
+        start = statefulset_options.get("ordinals_start") or 0
+        self.storage.provide(self.cluster, self.namespace, claim_names(replicas, start, name))
+        body = make_statefulset_object(
+            replicas=replicas, image=self.image, storage=self.storage, name=name, **statefulset_options
+        )
         api(self.cluster.apps.create_namespaced_stateful_set, self.namespace, body)
-        stopwatch.mark("action", f"StatefulSet created: {replicas} replicas, {body['spec']['podManagementPolicy']}")
+        which = "" if name == NAME else f" {name}"
+        stopwatch.mark(
+            "action", f"StatefulSet{which} created: {replicas} replicas, {body['spec']['podManagementPolicy']}"
+        )
 
     def deploy_ready(self, replicas: int, **statefulset_options: Any) -> Objects:
         self.deploy(replicas, **statefulset_options)
         return self.wait_ready(replicas)
 
     def scale(self, replicas: int) -> None:
-        self.storage.provide(self.cluster, self.namespace, range(replicas))
+        self.storage.provide(self.cluster, self.namespace, claim_names(replicas))
         api(
             self.cluster.apps.patch_namespaced_stateful_set_scale,
             NAME,
@@ -55,6 +62,46 @@ class Actions(Waits):
             {"spec": {"replicas": replicas}},
         )
         stopwatch.mark("action", f"scaled to {replicas}")
+
+    def set_ordinals(self, start: int | None, replicas: int) -> None:
+        """Numbers the set's pods from start (None: removes spec.ordinals, back to 0), with replicas pods."""
+        self.storage.provide(self.cluster, self.namespace, claim_names(replicas, start or 0))
+        ordinals = {"start": start} if start is not None else None
+        self.patch(
+            {"spec": {"ordinals": ordinals, "replicas": replicas}},
+            f"start ordinal {'set to ' + str(start) if start is not None else 'removed'}, {replicas} replicas",
+        )
+
+    def read_scale(self) -> client.V1Scale:
+        """The StatefulSet's scale subresource."""
+        return api(self.cluster.apps.read_namespaced_stateful_set_scale, NAME, self.namespace)
+
+    def replace_scale(self, replicas: int) -> client.V1Scale:
+        """Sets the replicas with an update (PUT) of the scale subresource, unconditionally (no resourceVersion)."""
+        self.storage.provide(self.cluster, self.namespace, claim_names(replicas))
+        body = client.V1Scale(
+            metadata=client.V1ObjectMeta(name=NAME, namespace=self.namespace),
+            spec=client.V1ScaleSpec(replicas=replicas),
+        )
+        scale = api(self.cluster.apps.replace_namespaced_stateful_set_scale, NAME, self.namespace, body)
+        stopwatch.mark("action", f"scaled to {replicas} (update of the scale subresource)")
+        return scale
+
+    def read_status(self) -> client.V1StatefulSet:
+        """The StatefulSet read through its status subresource."""
+        return api(self.cluster.apps.read_namespaced_stateful_set_status, NAME, self.namespace)
+
+    def patch_status(self, status: dict[str, Any], what: str) -> client.V1StatefulSet:
+        """A JSON merge patch of the status subresource (what says it in words, for the report)."""
+        patched = api(
+            self.cluster.apps.patch_namespaced_stateful_set_status,
+            NAME,
+            self.namespace,
+            {"status": status},
+            _content_type="application/merge-patch+json",
+        )
+        stopwatch.mark("action", f"status patched: {what}")
+        return patched
 
     def patch(self, body: dict[str, Any], what: str | None = None) -> None:
         """Patches the StatefulSet; what says the change in words for the report (default: the patch itself)."""
@@ -131,6 +178,28 @@ class Actions(Waits):
                 what=f"StatefulSet {NAME} to be removed ({propagation_policy})",
                 namespace=self.namespace,
             )
+
+    def evict(self, name: str) -> None:
+        """Evicts pod name through the Eviction API, as a node drain does."""
+        eviction = client.V1Eviction(metadata=client.V1ObjectMeta(name=name, namespace=self.namespace))
+        api(self.cluster.core.create_namespaced_pod_eviction, name, self.namespace, eviction)
+        stopwatch.mark("action", f"{name} evicted (Eviction API)")
+
+    def orphan(self, name: str) -> None:
+        """Removes pod name's owner references: nothing controls it until the StatefulSet adopts it again."""
+        api(self.cluster.core.patch_namespaced_pod, name, self.namespace, {"metadata": {"ownerReferences": None}})
+        stopwatch.mark("action", f"{name} orphaned (owner references removed)")
+
+    def relabel(self, name: str, labels: dict[str, str | None], what: str) -> None:
+        """Sets (None: removes) labels of pod name; what says the change in words for the report."""
+        api(self.cluster.core.patch_namespaced_pod, name, self.namespace, {"metadata": {"labels": labels}})
+        stopwatch.mark("action", f"{name} {what}")
+
+    def controller_revisions(self) -> dict[str, client.V1ControllerRevision]:
+        """The StatefulSet's revision history: its ControllerRevisions by name."""
+        uid = uid_of(self.statefulset())
+        listing = api(self.cluster.apps.list_namespaced_controller_revision, self.namespace)
+        return {name_of(r): r for r in listing.items if controller_uid(r) == uid}
 
     def exec(self, pod: str, command: list[str]) -> str:
         """Runs command in the pod's container and returns its output (needs running containers)."""

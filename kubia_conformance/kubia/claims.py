@@ -20,11 +20,12 @@ class ClaimKeeping:
     cluster: Cluster
     claim_timeline: ClaimTimeline
 
-    def claim_snapshot(self) -> ClaimSnapshot:
-        """The claims now, which the test expects to keep for the rest of it: from here on, the claim watch holds
-        each of them to staying Bound, unmarked, on its volume (an invariant, audited at the end of the test)."""
+    def claim_snapshot(self, names: set[str] | None = None) -> ClaimSnapshot:
+        """The claims now (or those of names), which the test expects to keep for the rest of it: from here on, the
+        claim watch holds each of them to staying Bound, unmarked, on its volume (an invariant, audited at the end of
+        the test)."""
         seq = self.claim_timeline.sync()
-        claims = self.claim_timeline.current()
+        claims = {n: c for n, c in self.claim_timeline.current().items() if names is None or n in names}
         snapshot = ClaimSnapshot(
             seq,
             {name: (uid_of(claim), volume_name(claim)) for name, claim in claims.items()},

@@ -43,11 +43,15 @@ class Waits:
 
     def wait_ready(self, replicas: int) -> Objects:
         """Waits until exactly kubia-0..replicas-1 exist, each Ready and not terminating; returns them."""
-        expected = set(pod_names(replicas))
+        return self.wait_names(pod_names(replicas), f"exactly {replicas} Ready kubia pods in {self.namespace}")
+
+    def wait_names(self, names: list[str], what: str) -> Objects:
+        """Waits until exactly the kubia pods names exist, each Ready and not terminating; returns the pods then."""
+        expected = set(names)
         return self.wait_pods(
             lambda pods: set(own_pods(pods)) == expected and all(is_serving(pods[name]) for name in expected),
-            f"exactly {replicas} Ready kubia pods in {self.namespace}",
-            self.timeouts.for_pods(replicas),
+            what,
+            self.timeouts.for_pods(len(names)),
         )
 
     def wait_count(self, replicas: int) -> Objects:
