@@ -52,3 +52,4 @@ def test_a_deleted_pod_comes_back_while_its_successor_is_unready(kubia):
     )
     kubia.make_ready("kubia-1")
     kubia.wait_ready(2)
+    require(GUARANTEE, creation_order_violations(kubia.timeline.states))

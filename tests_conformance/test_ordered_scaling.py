@@ -1,6 +1,12 @@
-"""Ordered scaling: scale-down removes the highest ordinal first, one pod at a time; scale-up adds the next ordinal."""
+"""Ordered scaling: scale-down removes the highest ordinal first, one pod at a time, while the pods that stay are
+Ready; scale-up adds the next ordinal once its predecessor is Ready."""
 
-from kubia_conformance.evidence.ordering import removal_order, scale_down_violations
+from kubia_conformance.evidence.ordering import (
+    creation_order_violations,
+    removal_order,
+    scale_down_readiness_violations,
+    scale_down_violations,
+)
 from kubia_conformance.evidence.states import creations
 from kubia_conformance.verdicts import expect, require
 
@@ -14,7 +20,10 @@ def test_scale_down_removes_the_highest_ordinal_first_one_at_a_time(kubia):
     kubia.wait_count(1)
 
     seen = kubia.timeline.since(mark)
-    require("ordered scale-down broken", scale_down_violations(seen))
+    require(
+        "ordered scale-down broken",
+        scale_down_violations(seen) + scale_down_readiness_violations(kubia.timeline.states, mark),
+    )
     removed = removal_order(seen)
     expect(
         removed == ["kubia-2", "kubia-1"],
@@ -31,6 +40,7 @@ def test_scale_up_adds_the_next_unused_ordinal(kubia):
     kubia.scale(3)
     kubia.wait_ready(3)
 
+    require("ordered creation (OrderedReady) broken", creation_order_violations(kubia.timeline.states))
     added = [s.name for s in creations(kubia.timeline.since(mark))]
     expect(
         added == ["kubia-2"],

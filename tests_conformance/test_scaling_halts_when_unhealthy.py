@@ -1,8 +1,15 @@
-"""Scaling halts while a pod is unhealthy under OrderedReady, and goes on once it is Ready; Parallel goes on."""
+"""Scaling halts while a pod is unhealthy under OrderedReady, until the cluster shows it Ready again, and goes on
+then in order; Parallel goes on."""
 
 import pytest
 
-from kubia_conformance.evidence.ordering import changes
+from kubia_conformance.evidence.ordering import (
+    changes,
+    changes_while_unready,
+    creation_order_violations,
+    scale_down_readiness_violations,
+    scale_down_violations,
+)
 from kubia_conformance.kubia.build import pod_names
 from kubia_conformance.verdicts import require
 
@@ -11,12 +18,15 @@ TARGETS = {"up": 4, "down": 1}
 
 @pytest.mark.parametrize("direction", TARGETS)
 def test_ordered_ready_scaling_halts_while_a_pod_is_unready(kubia, timeouts, direction):
-    """Span: from the scale request to the end of the quiet window that follows it, while kubia-0 is unready (the
-    test then makes it Ready, which ends the guarantee)."""
+    """Span: from the scale request until kubia-0 is Running and Ready again as the cluster shows it (the test letting
+    it be Ready is not the end: the pod is not Ready yet then), with the quiet window after the request as its
+    strictest part; then the order of the scale over the whole test."""
     kubia.deploy_ready(3)
     kubia.make_unready("kubia-0")
 
     requested = kubia.timeline.sync()
+    halted = f"scaling {direction} (OrderedReady) halts while kubia-0 is not Running and Ready"
+    kubia.timeline.invariants.append((halted, lambda states: changes_while_unready(states, "kubia-0", requested)))
     kubia.scale(TARGETS[direction])
     window = kubia.timeline.quiet_window(timeouts.quiet_window, since=requested)
 
@@ -27,6 +37,14 @@ def test_ordered_ready_scaling_halts_while_a_pod_is_unready(kubia, timeouts, dir
     )
     kubia.make_ready("kubia-0")
     kubia.wait_ready(TARGETS[direction])
+
+    states = kubia.timeline.states
+    require(halted, changes_while_unready(states, "kubia-0", requested))
+    if direction == "down":
+        order = scale_down_violations(kubia.timeline.since(requested))
+        require("ordered scale-down broken", order + scale_down_readiness_violations(states, requested))
+    else:
+        require("ordered creation (OrderedReady) broken", creation_order_violations(states))
 
 
 @pytest.mark.parametrize("direction", TARGETS)

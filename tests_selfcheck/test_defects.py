@@ -378,6 +378,19 @@ DEFECTS = [
         lambda cluster, tmp: program("claim_cleaner"),
     ),
     Defect(
+        "release racer (takes the next step when an unready pod is let be Ready, before it is)",
+        "ordered creation|halts while kubia-0 is not Running and Ready|ordered scale-down",
+        [
+            "tests_conformance/test_ordered_creation.py::"
+            "test_an_unready_pod_holds_back_its_successor_until_it_is_ready",
+            "tests_conformance/test_scaling_halts_when_unhealthy.py::"
+            "test_ordered_ready_scaling_halts_while_a_pod_is_unready[up]",
+            "tests_conformance/test_scaling_halts_when_unhealthy.py::"
+            "test_ordered_ready_scaling_halts_while_a_pod_is_unready[down]",
+        ],
+        lambda cluster, tmp: program("release_racer"),
+    ),
+    Defect(
         "claim keeper (a deleted claim made again is deleted at once)",
         "claim recreation",
         ["tests_conformance/test_claim_recreation.py::test_a_claim_deleted_while_its_pod_is_pending_is_recreated"],

@@ -14,6 +14,7 @@ from kubia_conformance.evidence.identity import (
 from kubia_conformance.evidence.ordering import (
     availability_violations,
     changes,
+    changes_while_unready,
     creation_order_violations,
     described_creations,
     min_ready_violations,
@@ -21,6 +22,7 @@ from kubia_conformance.evidence.ordering import (
     removal_order,
     replacement_order,
     rolling_update_violations,
+    scale_down_readiness_violations,
     scale_down_violations,
     unavailability_violations,
     waited_as_if_ordered,
@@ -257,3 +259,31 @@ def test_a_released_pod_marked_for_deletion_is_flagged_once():
     assert rule(Timeline().created("kubia-1").add("kubia-1", owner="").states) == []
     flagged = rule(Timeline().created("kubia-1").terminating("kubia-1").deleted("kubia-1").states)
     assert flagged == ["kubia-1 (uid uid-kubi) was marked for deletion at 12:00:02.000 (#2)"]
+
+
+def test_a_change_after_the_release_but_before_ready_is_a_change_while_unready():
+    t = Timeline().created("kubia-0").ready("kubia-0").add("kubia-0", phase="Running")  # #3: kubia-0 unready
+    start = t.history.last_seq
+    t.created("kubia-3").ready("kubia-0")  # created at #4, while kubia-0 was still unready: released but not Ready
+    (violation,) = changes_while_unready(t.states, "kubia-0", start)
+    assert violation == (
+        "kubia-3 created at 12:00:04.000 (#4) while kubia-0 was Running not Ready "
+        "(it became Running and Ready at 12:00:05.000)"
+    )
+
+
+def test_changes_once_the_pod_is_ready_again_are_accepted():
+    t = Timeline().created("kubia-0").add("kubia-0", phase="Running")
+    start = t.history.last_seq
+    t.ready("kubia-0").created("kubia-3").terminating("kubia-2")
+    assert changes_while_unready(t.states, "kubia-0", start) == []
+
+
+def test_scale_down_while_a_remaining_pod_is_unready_is_flagged():
+    t = Timeline().created("kubia-0").created("kubia-1").ready("kubia-1").add("kubia-0", phase="Running")
+    start = t.history.last_seq
+    t.terminating("kubia-2")
+    (violation,) = scale_down_readiness_violations(t.states, start)
+    assert violation.startswith("kubia-2 started terminating at 12:00:05.000 (#5) while kubia-0 was Running not Ready")
+    t.ready("kubia-0").terminating("kubia-1")
+    assert len(scale_down_readiness_violations(t.states, start)) == 1

@@ -25,10 +25,13 @@ from kubia_conformance.report.document import SCHEMA_FILE
 pytestmark = [pytest.mark.whole_cluster, pytest.mark.usefixtures("left_clean")]
 
 SCREENSHOTS = Path(os.environ.get("KUBIA_REPORT_SCREENSHOTS") or REPO / "reports" / "screenshots")
+NODE_LOSS = "tests_conformance/test_node_loss.py::test_pod_on_a_lost_node_is_replaced_only_after_force_delete"
 PASSING_CHECKS = [
-    "tests_conformance/test_ordered_creation.py",
-    "tests_conformance/test_node_loss.py::test_pod_on_a_lost_node_is_replaced_only_after_force_delete",
-    "tests_conformance/test_stable_identity.py",
+    "tests_conformance/test_ordered_creation.py::test_each_pod_is_created_after_its_predecessor_is_running_and_ready",
+    "tests_conformance/test_ordered_creation.py::test_an_unready_pod_holds_back_its_successor_until_it_is_ready",
+    NODE_LOSS,
+    "tests_conformance/test_stable_identity.py::test_deleted_pod_comes_back_with_the_same_name_and_hostname",
+    "tests_conformance/test_stable_identity.py::test_hostname_inside_the_container_is_the_pod_name",
 ]
 """Ordered creation (a held-back successor), node loss (the at-most-one window) and a check that skips here (it
 needs containers), run by two xdist workers whose results merge into one report."""
@@ -64,7 +67,7 @@ def test_a_passing_run_reads_as_one_report_with_a_picture_per_check(local_cluste
     articles = {a.attrs["data-nodeid"]: a for a in dom.find_all("article", "check")}
     assert sorted(articles) == sorted(checks), "one row per check, and only those"
     assert report["suite"]["workers"] == 2
-    assert len(checks) == 5, "both workers' checks are in the one report"
+    assert len(checks) == len(PASSING_CHECKS), "both workers' checks are in the one report"
     for nodeid, check in checks.items():
         article = articles[nodeid]
         assert article.attrs["data-outcome"] == check["outcome"]
@@ -75,7 +78,7 @@ def test_a_passing_run_reads_as_one_report_with_a_picture_per_check(local_cluste
         lanes = picture.find_all("g", "lane")
         assert len(lanes) == incarnations(check) > 0, f"{nodeid}: a lane per pod incarnation"
         assert article.find_all("g", "mark"), f"{nodeid}: the test's actions are marked"
-    node_loss = articles[PASSING_CHECKS[1]]
+    node_loss = articles[NODE_LOSS]
     assert [m.attrs["data-kind"] for m in node_loss.find_all("g", "mark")].count("node") >= 2, "node stop and start"
     assert node_loss.find_all("rect", "hold"), "the at-most-one window is shaded"
     verdicts = {row.attrs["data-verdict"] for row in dom.find_all("tr", "verdict")}

@@ -8,7 +8,7 @@ from __future__ import annotations
 import itertools
 from datetime import datetime
 
-from kubia_conformance.cluster.objects import ordinal, predecessor, readiness_words
+from kubia_conformance.cluster.objects import ordinal, pod_name, predecessor, readiness_words, split_ordinal
 from kubia_conformance.evidence.states import PodState, creations, latest_before
 from kubia_conformance.timing.clock import clock
 
@@ -35,7 +35,7 @@ def creation_order_violations(states: list[PodState]) -> list[str]:
         before_name = predecessor(created.name)
         before = latest_before(states, before_name, created.seq)
         if before is None or not before.running_and_ready:
-            later = _first_ready(states, before.uid) if before else "it did not exist yet"
+            later = ready_again(states, before.uid, created.seq) if before else "it did not exist yet"
             violations.append(
                 f"{created.name} created at {created.when} (#{created.seq}) while {before_name} "
                 f"{_state_text(before)} ({later})"
@@ -250,3 +250,45 @@ def availability_violations(ready_at: list[datetime], available_at: list[datetim
         for k, (ready, available) in enumerate(zip(ready_at, available_at, strict=False), start=1)
         if (available - ready).total_seconds() < min_ready - READY_SLACK_SECONDS
     ]
+
+
+def ready_again(states: list[PodState], uid: str, seq: int) -> str:
+    """When pod incarnation uid was Running and Ready again after sequence number seq, in words."""
+    ready = next((s for s in states if s.seq > seq and s.uid == uid and s.running_and_ready), None)
+    return f"it became Running and Ready at {ready.when}" if ready else "it did not become Running and Ready after that"
+
+
+def changes_while_unready(states: list[PodState], name: str, start: int) -> list[str]:
+    """OrderedReady halts while a pod is unhealthy: from sequence number start on, each pod created or starting to
+    terminate while pod name was not Running and Ready, as the cluster showed it: the hold ends when name is Ready
+    again, not when the test lets it be (states: the whole timeline)."""
+    after = [s for s in states if s.seq > start]
+    changed = [(s, "created") for s in creations(after)]
+    changed += [(s, "started terminating") for s in termination_starts(after) if s.name != name]
+    violations = []
+    for state, how in sorted(changed, key=lambda change: change[0].seq):
+        held = latest_before(states, name, state.seq)
+        if held is not None and held.exists and not held.running_and_ready:
+            violations.append(
+                f"{state.name} {how} at {state.when} (#{state.seq}) while {name} {_state_text(held)} "
+                f"({ready_again(states, held.uid, state.seq)})"
+            )
+    return violations
+
+
+def scale_down_readiness_violations(states: list[PodState], start: int) -> list[str]:
+    """OrderedReady scale-down goes on only while the pods that stay are Running and Ready: from sequence number start
+    on, each pod that started terminating while a pod of a lower ordinal was not (states: the whole timeline)."""
+    violations = []
+    for state in termination_starts([s for s in states if s.seq > start]):
+        if not state.exists:
+            continue
+        set_name, number = split_ordinal(state.name) or ("", -1)
+        for lower in (pod_name(set_name, i) for i in range(number)):
+            held = latest_before(states, lower, state.seq)
+            if held is not None and held.exists and not held.running_and_ready:
+                violations.append(
+                    f"{state.name} started terminating at {state.when} (#{state.seq}) while {lower} "
+                    f"{_state_text(held)} ({ready_again(states, held.uid, state.seq)})"
+                )
+    return violations
