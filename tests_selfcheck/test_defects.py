@@ -13,6 +13,7 @@ import select
 import signal
 import subprocess
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,15 +38,38 @@ COMPONENT_TIMEOUT = 60
 
 
 @contextlib.contextmanager
-def program(name: str, *args: str) -> Iterator[None]:
-    """Runs defects/<name>.py for the duration, and makes sure it is gone afterwards."""
-    with open(STATE / "logs" / f"defect-{name}.log", "w") as log:
-        process = subprocess.Popen([sys.executable, str(DEFECTS_DIR / f"{name}.py"), *args], stdout=log, stderr=log)
-        try:
-            yield
-        finally:
-            process.send_signal(signal.SIGTERM)
-            process.wait(timeout=COMPONENT_TIMEOUT)
+def program(name: str, *args: str, watches: int = 1) -> Iterator[None]:
+    """Runs defects/<name>.py for the duration, and makes sure it is gone afterwards. The check starts only once the
+    program has its watches in place (it prints "watching ..." for each, defects/_common.py): a program slow to
+    start under load must not miss what the check does first (one did: an orphaning it never saw)."""
+    log_path = STATE / "logs" / f"defect-{name}.log"
+    command = [sys.executable, str(DEFECTS_DIR / f"{name}.py"), *args]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    ready = threading.Event()
+
+    def copy_output() -> None:
+        seen = 0
+        with open(log_path, "w") as log:
+            for line in process.stdout or ():
+                log.write(line)
+                log.flush()
+                seen += line.startswith("watching ")
+                if seen >= watches:
+                    ready.set()
+        ready.set()  # the program ended: no need to wait longer
+
+    copier = threading.Thread(target=copy_output, daemon=True)
+    copier.start()
+    try:
+        if (watches and not ready.wait(COMPONENT_TIMEOUT)) or process.poll() is not None:
+            state = f"exited with {process.returncode}" if process.poll() is not None else "was silent"
+            said = "\n".join(log_path.read_text().splitlines()[-15:])
+            raise RuntimeError(f"defect program {name} {state} before its watches were in place; it said:\n{said}")
+        yield
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=COMPONENT_TIMEOUT)
+        copier.join(COMPONENT_TIMEOUT)
 
 
 def replace_process(pid_file: Path, command: list[str], log_name: str) -> None:
@@ -151,7 +175,7 @@ def flapping_dns(tmp_path: Path) -> Iterator[None]:
     moved.write_text(corefile.read_text().replace(f".:{port} {{", f".:{upstream} {{"))
     replace_process(pid_file, [original[0], "-conf", str(moved)], f"{DNS_REPLICAS[0]}-defect.log")
     try:
-        with program("flapping_dns", host, port, upstream):
+        with program("flapping_dns", host, port, upstream, watches=0):
             answering(host, int(port))
             yield
     finally:
@@ -288,7 +312,7 @@ DEFECTS = [
         lambda cluster, tmp: program("adoption_blocker"),
     ),
     Defect(
-        "adopted claim keeper (the claims of a pod that was once orphaned lose their owner references)",
+        "adopted claim keeper (the claims of a pod that was once orphaned are never garbage-collected)",
         "claim retention",
         ["tests_conformance/test_claim_retention.py::test_the_claims_of_an_adopted_pod_follow_the_policy"],
         lambda cluster, tmp: program("adopted_claim_keeper"),

@@ -1,75 +1,84 @@
-"""Defect: an adopted claim keeper. The claims of a kubia pod that was once orphaned lose their owner references
-whenever they get one, as a controller that does not update the claims of a pod it adopted would leave them: a
-Delete retention policy then never removes them. The claims of an adopted pod must follow the policy.
+"""Defect: an adopted claim keeper. The claims of a kubia pod that was once orphaned are never deleted by the
+garbage collector, as a controller that does not update the claims of a pod it adopted would leave them: a Delete
+retention policy then never removes them. The claims of an adopted pod must follow the policy.
 
-The StatefulSet controller gives a condemned pod's claim the pod as owner just before it deletes the pod, and the
-garbage collector deletes the claim once the pod is gone: a program that only watched the claims would race the
-collector and sometimes lose (it did, under a loaded CI run). So the defect holds each once-orphaned pod with a
-finalizer of its own and lets it go only after it has taken the owner references off the pod's claims."""
+How: the program labels the claims of every orphaned pod it sees, and a ValidatingAdmissionPolicy refuses the
+garbage collector's deletes of a labelled claim (so the suite's cleanup still works). An earlier
+version took the owner references off those claims instead; the StatefulSet controller puts them back at each
+sync, and the garbage collector won that race once in a loaded CI run, so the check passed with the defect."""
 
 import contextlib
-import threading
 
 from kubernetes import client
 
 from _common import api_client, log, suite_events
+from kubia_conformance.cluster.namespaces import SUITE_LABEL, SUITE_SELECTOR
 from kubia_conformance.cluster.objects import controller_uid, mounted_claims
 
-HOLD = "kubia-conformance.test/adopted-claim-keeper"
+NAME = "kubia-defect-adopted-claim-keeper"
+KEPT = "kubia-conformance.test/adopted-claim-keeper"
+
+POLICY = {
+    "metadata": {"name": NAME},
+    "spec": {
+        "failurePolicy": "Fail",
+        "matchConstraints": {
+            "resourceRules": [
+                {
+                    "apiGroups": [""],
+                    "apiVersions": ["v1"],
+                    "operations": ["DELETE"],
+                    "resources": ["persistentvolumeclaims"],
+                }
+            ]
+        },
+        "matchConditions": [
+            {"name": "kept", "expression": f"has(oldObject.metadata.labels) && '{KEPT}' in oldObject.metadata.labels"}
+        ],
+        "validations": [
+            {
+                # The garbage collector deletes with a uid precondition; the suite's cleanup (a delete of the
+                # collection) and the namespace's deletion do not, and pass.
+                "expression": "has(namespaceObject.metadata.deletionTimestamp) || !has(request.options.preconditions)"
+                " || !has(request.options.preconditions.uid)",
+                "message": "defect: the claims of a pod that was once orphaned are kept",
+            }
+        ],
+    },
+}
+BINDING = {
+    "metadata": {"name": NAME},
+    "spec": {
+        "policyName": NAME,
+        "validationActions": ["Deny"],
+        "matchResources": {"namespaceSelector": {"matchExpressions": [{"key": SUITE_LABEL, "operator": "Exists"}]}},
+    },
+}
 
 
 def main() -> None:
     api = api_client()
-    core = client.CoreV1Api(api)
-    kept: set[tuple[str, str]] = set()
-    """(namespace, claim) of pods that were once orphaned."""
-    held: set[tuple[str, str]] = set()
-    """(namespace, pod) that carry the defect's finalizer."""
-
-    def keep(namespace: str, claim: str) -> None:
-        try:
-            current = core.read_namespaced_persistent_volume_claim(claim, namespace)
-            if current.metadata.owner_references:
-                core.patch_namespaced_persistent_volume_claim(claim, namespace, {"metadata": {"ownerReferences": None}})
-                log(f"removed the owner references of {namespace}/{claim}")
-        except client.ApiException as error:
-            log(f"could not keep {namespace}/{claim}: {error.status}")
-
-    def set_hold(pod: client.V1Pod, on: bool) -> None:
-        key = (pod.metadata.namespace, pod.metadata.name)
-        others = [f for f in pod.metadata.finalizers or [] if f != HOLD]
-        try:
-            core.patch_namespaced_pod(
-                key[1], key[0], {"metadata": {"finalizers": [*others, HOLD] if on else others or None}}
-            )
-            (held.add if on else held.discard)(key)
-        except client.ApiException as error:
-            log(f"could not {'hold' if on else 'let go of'} {key[0]}/{key[1]}: {error.status}")
-
-    def follow_pods() -> None:
-        for _, pod in suite_events(core, core.list_pod_for_all_namespaces, label_selector="app=kubia"):
-            namespace = pod.metadata.namespace
-            holding = HOLD in (pod.metadata.finalizers or [])
-            if not controller_uid(pod) and not pod.metadata.deletion_timestamp:
-                kept.update((namespace, claim) for claim in mounted_claims(pod))
-                if not holding:
-                    set_hold(pod, True)
-            if pod.metadata.deletion_timestamp and holding:
-                for claim in mounted_claims(pod):
-                    keep(namespace, claim)
-                set_hold(pod, False)
-
-    threading.Thread(target=follow_pods, daemon=True).start()
+    core, admission = client.CoreV1Api(api), client.AdmissionregistrationV1Api(api)
+    admission.create_validating_admission_policy(POLICY)
+    admission.create_validating_admission_policy_binding(BINDING)
+    log(f"policy {NAME} in place for namespaces matching {SUITE_SELECTOR}")
     try:
-        for _, claim in suite_events(core, core.list_persistent_volume_claim_for_all_namespaces):
-            key = (claim.metadata.namespace, claim.metadata.name)
-            if key in kept and claim.metadata.owner_references:
-                keep(*key)
+        for _, pod in suite_events(core, core.list_pod_for_all_namespaces, label_selector="app=kubia"):
+            if controller_uid(pod):
+                continue
+            for claim in mounted_claims(pod):
+                try:
+                    core.patch_namespaced_persistent_volume_claim(
+                        claim, pod.metadata.namespace, {"metadata": {"labels": {KEPT: "true"}}}
+                    )
+                    log(f"{pod.metadata.namespace}/{pod.metadata.name} orphaned: its claim {claim} is kept")
+                except client.ApiException as error:
+                    log(f"could not keep {pod.metadata.namespace}/{claim}: {error.status}")
     finally:
-        # Stopped: a pod left holding the finalizer would keep its namespace from ever going.
-        for namespace, name in list(held):
-            with contextlib.suppress(client.ApiException):
-                set_hold(core.read_namespaced_pod(name, namespace), False)
+        with contextlib.suppress(client.ApiException):
+            admission.delete_validating_admission_policy_binding(NAME)
+        with contextlib.suppress(client.ApiException):
+            admission.delete_validating_admission_policy(NAME)
 
 
 if __name__ == "__main__":
