@@ -258,6 +258,18 @@ def ready_again(states: list[PodState], uid: str, seq: int) -> str:
     return f"it became Running and Ready at {ready.when}" if ready else "it did not become Running and Ready after that"
 
 
+def _while_unready(states: list[PodState], change: PodState, how: str, name: str) -> str | None:
+    """change (a pod created or starting to terminate, in words how) as a violation when pod name was not Running and
+    Ready at that moment, with when it was Ready again; None when it was (or did not exist)."""
+    held = latest_before(states, name, change.seq)
+    if held is None or not held.exists or held.running_and_ready:
+        return None
+    return (
+        f"{change.name} {how} at {change.when} (#{change.seq}) while {name} {_state_text(held)} "
+        f"({ready_again(states, held.uid, change.seq)})"
+    )
+
+
 def changes_while_unready(states: list[PodState], name: str, start: int) -> list[str]:
     """OrderedReady halts while a pod is unhealthy: from sequence number start on, each pod created or starting to
     terminate while pod name was not Running and Ready, as the cluster showed it: the hold ends when name is Ready
@@ -265,15 +277,8 @@ def changes_while_unready(states: list[PodState], name: str, start: int) -> list
     after = [s for s in states if s.seq > start]
     changed = [(s, "created") for s in creations(after)]
     changed += [(s, "started terminating") for s in termination_starts(after) if s.name != name]
-    violations = []
-    for state, how in sorted(changed, key=lambda change: change[0].seq):
-        held = latest_before(states, name, state.seq)
-        if held is not None and held.exists and not held.running_and_ready:
-            violations.append(
-                f"{state.name} {how} at {state.when} (#{state.seq}) while {name} {_state_text(held)} "
-                f"({ready_again(states, held.uid, state.seq)})"
-            )
-    return violations
+    found = (_while_unready(states, state, how, name) for state, how in sorted(changed, key=lambda c: c[0].seq))
+    return [violation for violation in found if violation]
 
 
 def scale_down_readiness_violations(states: list[PodState], start: int) -> list[str]:
@@ -281,14 +286,8 @@ def scale_down_readiness_violations(states: list[PodState], start: int) -> list[
     on, each pod that started terminating while a pod of a lower ordinal was not (states: the whole timeline)."""
     violations = []
     for state in termination_starts([s for s in states if s.seq > start]):
-        if not state.exists:
-            continue
         set_name, number = split_ordinal(state.name) or ("", -1)
-        for lower in (pod_name(set_name, i) for i in range(number)):
-            held = latest_before(states, lower, state.seq)
-            if held is not None and held.exists and not held.running_and_ready:
-                violations.append(
-                    f"{state.name} started terminating at {state.when} (#{state.seq}) while {lower} "
-                    f"{_state_text(held)} ({ready_again(states, held.uid, state.seq)})"
-                )
+        if state.exists:
+            found = (_while_unready(states, state, "started terminating", pod_name(set_name, i)) for i in range(number))
+            violations += [violation for violation in found if violation]
     return violations
