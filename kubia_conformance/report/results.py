@@ -1,8 +1,8 @@
 """Reading the results of runs back from their JUnit files: each check's outcome (passed, failed, error, skipped)
 with its message and evidence. Used by scripts/soak and the self-checks.
 
-Usage: python -m kubia_conformance.report.results JUNIT... : prints every failure and error with its evidence, then one
-summary line; exit status 1 if there was any.
+Usage: python -m kubia_conformance.report.results [--brief] JUNIT... : prints every failure and error with its evidence
+(with --brief: one line each, the start of its message), then one summary line; exit status 1 if there was any.
 """
 
 from __future__ import annotations
@@ -14,6 +14,8 @@ from xml.etree import ElementTree
 
 EVIDENCE_SHOWN = 3000
 """Characters of evidence printed per problem: the end of the report, where the timeline and events are."""
+BRIEF_MESSAGE = 400
+"""Characters of a problem's message printed with --brief (scripts/test's summary at the end of a CI log)."""
 
 
 @dataclass(frozen=True)
@@ -44,17 +46,24 @@ def read_outcomes(junit: Path) -> dict[str, Outcome]:
     return results
 
 
-def main(paths: list[str]) -> int:
+def main(arguments: list[str]) -> int:
+    brief = "--brief" in arguments
+    paths = [argument for argument in arguments if argument != "--brief"]
     problems = 0
     for path in paths:
         for outcome in read_outcomes(Path(path)).values():
-            if outcome.outcome in ("failed", "error"):
-                problems += 1
+            if outcome.outcome not in ("failed", "error"):
+                continue
+            problems += 1
+            if brief:
+                message = " ".join(outcome.message.split())[:BRIEF_MESSAGE]
+                print(f"{path}: {outcome.check} {outcome.outcome}: {message}")
+            else:
                 print(
                     f"\n=== {path}: {outcome.check} ({outcome.outcome})\n{outcome.message}\n"
                     f"{outcome.evidence[-EVIDENCE_SHOWN:]}"
                 )
-    print(f"\n{problems} failed or errored checks in {len(paths)} runs")
+    print(f"{'' if brief else chr(10)}{problems} failed or errored checks in {len(paths)} runs")
     return 1 if problems else 0
 
 
