@@ -24,7 +24,7 @@ import pytest
 import tenacity
 from kubernetes import watch
 
-from conftest import run_suite_to_end
+from conftest import REPO, run_suite_to_end
 from kubia_conformance.report.results import read_outcomes
 
 pytestmark = [pytest.mark.whole_cluster, pytest.mark.usefixtures("left_clean")]
@@ -34,6 +34,8 @@ STATE = Path(os.environ.get("KUBECONFIG", "/nonexistent")).parent
 """The local cluster's state folder (scripts/local-cluster): its kubeconfig lives there."""
 KWOK_CLUSTER = next((STATE / "kwok" / "clusters").glob("*"), STATE / "kwok" / "clusters" / "kubia-local")
 """kwokctl's folder of this cluster: the one cluster of its state folder (kubia-local, or kubia-local-N)."""
+LOGS = STATE / "logs" if (STATE / "logs").is_dir() else REPO / "reports" / "defect-logs"
+"""Where a defect program's output goes: beside the local cluster's logs, or under reports/ (kind)."""
 COMPONENT_TIMEOUT = 60
 
 
@@ -42,7 +44,8 @@ def program(name: str, *args: str, watches: int = 1) -> Iterator[None]:
     """Runs defects/<name>.py for the duration, and makes sure it is gone afterwards. The check starts only once the
     program has its watches in place (it prints "watching ..." for each, defects/_common.py): a program slow to
     start under load must not miss what the check does first (one did: an orphaning it never saw)."""
-    log_path = STATE / "logs" / f"defect-{name}.log"
+    LOGS.mkdir(parents=True, exist_ok=True)
+    log_path = LOGS / f"defect-{name}-{os.getpid()}.log"
     command = [sys.executable, str(DEFECTS_DIR / f"{name}.py"), *args]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     ready = threading.Event()

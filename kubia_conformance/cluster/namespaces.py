@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import uuid
 
 from kubernetes import client
 from kubernetes.client.exceptions import ApiException
@@ -15,6 +17,10 @@ from kubia_conformance.cluster.watch import watch_until
 SUITE_LABEL = "kubia.test/suite"
 SUITE = "conformance"
 TEST_LABEL = "kubia.test/test"
+RUN_LABEL = "kubia.test/run"
+"""The run a namespace belongs to: $KUBIA_RUN_ID, else xdist's id of the run (the same in every worker), else one
+made when the suite starts. What one run made can be told from another's on the same cluster (the self-checks scope
+a broken cluster's defect to the run that checks it, so that several run at once)."""
 SUITE_SELECTOR = f"{SUITE_LABEL}={SUITE}"
 
 
@@ -23,12 +29,19 @@ def label_value(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "-", text)[-63:].strip("-._") or "unnamed"
 
 
+def run_id() -> str:
+    return label_value(os.environ.get("KUBIA_RUN_ID") or os.environ.get("PYTEST_XDIST_TESTRUNUID") or _started_run)
+
+
+_started_run = uuid.uuid4().hex[:16]
+
+
 def create_test_namespace(cluster: Cluster, test_name: str) -> str:
-    """Creates a namespace named kubia-<random>, labelled as the suite's and with the test's name."""
+    """Creates a namespace named kubia-<random>, labelled as the suite's, with the test's name and the run's id."""
     body = client.V1Namespace(
         metadata=client.V1ObjectMeta(
             generate_name="kubia-",
-            labels={SUITE_LABEL: SUITE, TEST_LABEL: label_value(test_name)},
+            labels={SUITE_LABEL: SUITE, TEST_LABEL: label_value(test_name), RUN_LABEL: run_id()},
         )
     )
     return name_of(api(cluster.core.create_namespace, body))

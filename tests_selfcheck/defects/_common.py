@@ -1,7 +1,15 @@
-"""What the defect programs share: a client from KUBECONFIG, and an endless watch of the suite's objects."""
+"""What the defect programs share: a client from KUBECONFIG, and an endless watch of the objects in the namespaces
+they act on.
+
+A defect acts on any StatefulSet, never on kubia by name or label: a broken cluster does not know which app it
+breaks, and the same programs run under the Kubernetes e2e specs (scripts/defect-table), whose sets are called ss
+and ss2. The namespaces it acts on: those of this suite, or, with KUBIA_DEFECT_NAMESPACES, those matching any of
+its label selectors (";" between them; e2e-framework=statefulset are the upstream specs' namespaces).
+"""
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 from collections.abc import Callable, Iterator
@@ -17,6 +25,12 @@ def api_client() -> client.ApiClient:
     return config.new_client_from_config()
 
 
+NAMESPACES = tuple(s.strip() for s in os.environ.get("KUBIA_DEFECT_NAMESPACES", SUITE_SELECTOR).split(";") if s.strip())
+"""Label selectors of the namespaces a defect acts on: a namespace is in if any matches."""
+POD_NAME_LABEL = "statefulset.kubernetes.io/pod-name"
+"""Set by the StatefulSet controller on each pod it creates, and kept when the pod is orphaned or released."""
+
+
 def suite_events(
     core: client.CoreV1Api, list_call: Callable[..., Any], *, deletions: bool = False, **kwargs: Any
 ) -> Iterator[tuple[str, Any]]:
@@ -25,15 +39,17 @@ def suite_events(
 
     Once the first list is in, the program prints "watching ..." (scripts wait for it, see test_defects.program):
     from then on no change is missed, so a defect started before a check acts on all of it, however slowly the
-    program started. Defects only touch the suite's namespaces, never anything else on the cluster. DELETED events
-    are left out unless deletions is true."""
+    program started. Defects only touch the namespaces they act on (NAMESPACES), never anything else on the cluster.
+    DELETED events are left out unless deletions is true."""
     suite: dict[str, bool] = {}
 
     def in_suite(obj: Any) -> bool:
         namespace = obj.metadata.namespace
         if namespace not in suite:
-            names = {n.metadata.name for n in core.list_namespace(label_selector=SUITE_SELECTOR).items}
-            suite[namespace] = namespace in names
+            suite[namespace] = any(
+                namespace in {n.metadata.name for n in core.list_namespace(label_selector=selector).items}
+                for selector in NAMESPACES
+            )
         return suite[namespace]
 
     announced = False
@@ -65,3 +81,8 @@ WATCHING = "watching"
 
 def log(message: str) -> None:
     print(message, flush=True)
+
+
+def statefulset_pod_events(core: client.CoreV1Api, **kwargs: Any) -> Iterator[tuple[str, Any]]:
+    """suite_events of the pods a StatefulSet created (orphaned or released ones too): whatever the set's name."""
+    return suite_events(core, core.list_pod_for_all_namespaces, label_selector=POD_NAME_LABEL, **kwargs)

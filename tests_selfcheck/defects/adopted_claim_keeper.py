@@ -1,4 +1,4 @@
-"""Defect: an adopted claim keeper. The claims of a kubia pod that was once orphaned are never deleted by the
+"""Defect: an adopted claim keeper. The claims of a StatefulSet's pod that was once orphaned are never deleted by the
 garbage collector, as a controller that does not update the claims of a pod it adopted would leave them: a Delete
 retention policy then never removes them. The claims of an adopted pod must follow the policy.
 
@@ -11,8 +11,7 @@ import contextlib
 
 from kubernetes import client
 
-from _common import api_client, log, suite_events
-from kubia_conformance.cluster.namespaces import SUITE_LABEL, SUITE_SELECTOR
+from _common import NAMESPACES, api_client, log, statefulset_pod_events
 from kubia_conformance.cluster.objects import controller_uid, mounted_claims
 
 NAME = "kubia-defect-adopted-claim-keeper"
@@ -46,24 +45,32 @@ POLICY = {
         ],
     },
 }
-BINDING = {
-    "metadata": {"name": NAME},
-    "spec": {
-        "policyName": NAME,
-        "validationActions": ["Deny"],
-        "matchResources": {"namespaceSelector": {"matchExpressions": [{"key": SUITE_LABEL, "operator": "Exists"}]}},
-    },
-}
+
+
+def binding(index: int, selector: str) -> dict:
+    """The policy bound to the namespaces of one label selector (key=value, or key for any value)."""
+    key, _, value = selector.partition("=")
+    expression = {"key": key, "operator": "In", "values": [value]} if value else {"key": key, "operator": "Exists"}
+    return {
+        "metadata": {"name": f"{NAME}-{index}"},
+        "spec": {
+            "policyName": NAME,
+            "validationActions": ["Deny"],
+            "matchResources": {"namespaceSelector": {"matchExpressions": [expression]}},
+        },
+    }
 
 
 def main() -> None:
     api = api_client()
     core, admission = client.CoreV1Api(api), client.AdmissionregistrationV1Api(api)
+    bindings = [binding(index, selector) for index, selector in enumerate(NAMESPACES)]
     admission.create_validating_admission_policy(POLICY)
-    admission.create_validating_admission_policy_binding(BINDING)
-    log(f"policy {NAME} in place for namespaces matching {SUITE_SELECTOR}")
     try:
-        for _, pod in suite_events(core, core.list_pod_for_all_namespaces, label_selector="app=kubia"):
+        for bound in bindings:
+            admission.create_validating_admission_policy_binding(bound)
+        log(f"policy {NAME} in place for namespaces matching {' or '.join(NAMESPACES)}")
+        for _, pod in statefulset_pod_events(core):
             if controller_uid(pod):
                 continue
             for claim in mounted_claims(pod):
@@ -75,8 +82,9 @@ def main() -> None:
                 except client.ApiException as error:
                     log(f"could not keep {pod.metadata.namespace}/{claim}: {error.status}")
     finally:
-        with contextlib.suppress(client.ApiException):
-            admission.delete_validating_admission_policy_binding(NAME)
+        for bound in bindings:
+            with contextlib.suppress(client.ApiException):
+                admission.delete_validating_admission_policy_binding(bound["metadata"]["name"])
         with contextlib.suppress(client.ApiException):
             admission.delete_validating_admission_policy(NAME)
 

@@ -3,7 +3,7 @@ once, as if the StatefulSet could not adopt it. Adoption, and the claims of an a
 
 from kubernetes import client
 
-from _common import api_client, log, suite_events
+from _common import api_client, log, statefulset_pod_events
 from kubia_conformance.cluster.objects import controller_uid, is_terminating
 
 
@@ -11,7 +11,7 @@ def main() -> None:
     api = api_client()
     core = client.CoreV1Api(api)
     orphaned: set[str] = set()
-    for _, pod in suite_events(core, core.list_pod_for_all_namespaces, label_selector="app=kubia"):
+    for _, pod in statefulset_pod_events(core):
         if not controller_uid(pod):
             orphaned.add(pod.metadata.uid)
         elif pod.metadata.uid in orphaned and not is_terminating(pod):

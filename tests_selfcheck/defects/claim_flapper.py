@@ -6,7 +6,7 @@ import time
 
 from kubernetes import client
 
-from _common import api_client, log, suite_events
+from _common import api_client, log, statefulset_pod_events
 from kubia_conformance.cluster.objects import is_terminating, mounted_claims
 
 LOST_FOR_SECONDS = 0.5
@@ -20,7 +20,7 @@ def main() -> None:
     api = api_client()
     core = client.CoreV1Api(api)
     flapped: set[str] = set()
-    for _, pod in suite_events(core, core.list_pod_for_all_namespaces, label_selector="app=kubia"):
+    for _, pod in statefulset_pod_events(core):
         if not is_terminating(pod) or pod.metadata.uid in flapped:
             continue
         flapped.add(pod.metadata.uid)

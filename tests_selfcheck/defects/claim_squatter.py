@@ -4,7 +4,7 @@ cannot see it; the at-most-one rule, which counts every pod mounting the claim, 
 
 from kubernetes import client
 
-from _common import api_client, log, suite_events
+from _common import api_client, log, statefulset_pod_events
 from kubia_conformance.cluster.objects import is_ready, is_terminating, mounted_claims
 
 
@@ -12,7 +12,7 @@ def main() -> None:
     api = api_client()
     core = client.CoreV1Api(api)
     squatted: set[tuple[str, str]] = set()
-    for _, pod in suite_events(core, core.list_pod_for_all_namespaces, label_selector="app=kubia"):
+    for _, pod in statefulset_pod_events(core):
         namespace, name = pod.metadata.namespace, pod.metadata.name
         claims = mounted_claims(pod)
         if not claims or not is_ready(pod) or is_terminating(pod) or (namespace, claims[0]) in squatted:

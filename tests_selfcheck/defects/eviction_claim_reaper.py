@@ -4,7 +4,7 @@ under its name with a new, empty claim; stable identity after an eviction must c
 
 from kubernetes import client
 
-from _common import api_client, log, suite_events
+from _common import api_client, log, statefulset_pod_events
 from kubia_conformance.cluster.objects import condition, mounted_claims
 
 EVICTED = "EvictionByEvictionAPI"
@@ -14,7 +14,7 @@ def main() -> None:
     api = api_client()
     core = client.CoreV1Api(api)
     reaped: set[str] = set()
-    for _, pod in suite_events(core, core.list_pod_for_all_namespaces, label_selector="app=kubia"):
+    for _, pod in statefulset_pod_events(core):
         target = condition(pod, "DisruptionTarget")
         if target is None or target.reason != EVICTED or pod.metadata.uid in reaped:
             continue

@@ -3,14 +3,14 @@ spec.hostname and spec.subdomain. Stable identity and per-pod DNS must catch it.
 
 from kubernetes import client
 
-from _common import api_client, log, suite_events
+from _common import api_client, log, statefulset_pod_events
 from kubia_conformance.cluster.objects import is_terminating
 
 
 def main() -> None:
     api = api_client()
     core = client.CoreV1Api(api)
-    for kind, pod in suite_events(core, core.list_pod_for_all_namespaces, label_selector="app=kubia"):
+    for kind, pod in statefulset_pod_events(core):
         namespace = pod.metadata.namespace
         if kind != "ADDED" or not pod.spec.hostname or is_terminating(pod):
             continue

@@ -4,7 +4,7 @@ must catch it: a rolling update waits minReadySeconds between pods."""
 
 from kubernetes import client
 
-from _common import api_client, log, suite_events
+from _common import api_client, log, statefulset_pod_events
 from kubia_conformance.cluster.objects import is_serving, pod_name, revision_of, split_ordinal
 
 
@@ -12,7 +12,7 @@ def main() -> None:
     api = api_client()
     apps, core = client.AppsV1Api(api), client.CoreV1Api(api)
     rushed: set[str] = set()
-    for _, pod in suite_events(core, core.list_pod_for_all_namespaces, label_selector="app=kubia"):
+    for _, pod in statefulset_pod_events(core):
         parts = split_ordinal(pod.metadata.name)
         if parts is None or parts[1] == 0 or not is_serving(pod) or pod.metadata.uid in rushed:
             continue

@@ -4,14 +4,14 @@ deadlock upstream's "should not deadlock when a pod's predecessor fails" is abou
 
 from kubernetes import client
 
-from _common import api_client, log, suite_events
+from _common import api_client, log, statefulset_pod_events
 from kubia_conformance.cluster.objects import is_ready, ordinal, pod_name, split_ordinal
 
 
 def main() -> None:
     api = api_client()
     core = client.CoreV1Api(api)
-    for kind, pod in suite_events(core, core.list_pod_for_all_namespaces, label_selector="app=kubia"):
+    for kind, pod in statefulset_pod_events(core):
         parts = split_ordinal(pod.metadata.name)
         if kind != "ADDED" or parts is None or ordinal(pod.metadata.name) != 0:
             continue

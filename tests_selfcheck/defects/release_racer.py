@@ -7,7 +7,7 @@ shows rather than by the test's action (upstream's specs, and this suite's quiet
 from kubernetes import client
 from naive_statefulset_controller import claim_for, create, pod_for
 
-from _common import api_client, log, suite_events
+from _common import api_client, log, statefulset_pod_events
 from kubia_conformance.backends.readiness import READINESS_LABEL, UNREADY
 from kubia_conformance.cluster.objects import is_ready, is_terminating, labels_of, split_ordinal
 
@@ -37,7 +37,7 @@ def main() -> None:
     api = api_client()
     apps, core = client.AppsV1Api(api), client.CoreV1Api(api)
     held: set[str] = set()
-    for _, pod in suite_events(core, core.list_pod_for_all_namespaces, label_selector="app=kubia"):
+    for _, pod in statefulset_pod_events(core):
         uid, parts = pod.metadata.uid, split_ordinal(pod.metadata.name)
         if labels_of(pod).get(READINESS_LABEL) == UNREADY:
             held.add(uid)
