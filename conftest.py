@@ -5,7 +5,6 @@ pytest_plugins = (
     "kubia_conformance.plugin",
     "fixtures.cluster",
     "fixtures.namespaces",
-    "fixtures.lock",
     "fixtures.kubia",
     "fixtures.dns",
     "fixtures.outage",

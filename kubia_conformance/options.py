@@ -13,7 +13,7 @@ MARKERS = {
     "needs_containers": "needs pods that run real containers (exec, data written into the app); skips otherwise",
     "needs_dns": "needs the cluster DNS reachable from the runner (--dns-server or a port-forward); skips otherwise",
     "slow": "takes a minute or more",
-    "disruptive": "stops cluster nodes; runs alone, only on allowed contexts "
+    "disruptive": "stops cluster nodes, one it reserves (the other checks run beside it), only on allowed contexts "
     "(--allow-disruption, --disruptive-contexts)",
 }
 DEFAULT_DISRUPTIVE_CONTEXTS = "kind-*,kwok-kubia-local,kwok-kubia-local-*"

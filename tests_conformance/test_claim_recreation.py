@@ -26,17 +26,20 @@ def pending(pod):
     return scheduled is not None and scheduled.status == "False"
 
 
-def test_a_claim_deleted_while_its_pod_is_pending_is_recreated(kubia, node_outage, schedulable_worker):
+def test_a_claim_deleted_while_its_pod_is_pending_is_recreated(kubia, node_outage, reserved_node):
     """Span: from the deletion of kubia-0 on its cordoned node until the new kubia-0 is Ready on that node again,
     with data-kubia-0 made anew (claim watch)."""
-    old = kubia.deploy_ready(1, node_selector={HOSTNAME_LABEL: schedulable_worker})["kubia-0"]
-    outage = node_outage(schedulable_worker)
+    node = reserved_node.node
+    old = kubia.deploy_ready(1, node_selector={HOSTNAME_LABEL: node}, tolerations=[reserved_node.toleration()])[
+        "kubia-0"
+    ]
+    outage = node_outage(node)
     outage.cordon()
 
     kubia.delete_pod("kubia-0")
     kubia.wait_pods(
         lambda pods: "kubia-0" in pods and uid_of(pods["kubia-0"]) != uid_of(old) and pending(pods["kubia-0"]),
-        f"{GUARANTEE}: the new kubia-0 to be Pending while its node {schedulable_worker} is cordoned",
+        f"{GUARANTEE}: the new kubia-0 to be Pending while its node {node} is cordoned",
     )
     claim = kubia.claims()[CLAIM]
     api_delete(kubia.cluster.core.delete_namespaced_persistent_volume_claim, CLAIM, kubia.namespace)
@@ -52,15 +55,15 @@ def test_a_claim_deleted_while_its_pod_is_pending_is_recreated(kubia, node_outag
             if "kubia-0" in pods and uid_of(pods["kubia-0"]) != uid_of(old) and is_serving(pods["kubia-0"])
             else None
         ),
-        f"{GUARANTEE}: the new kubia-0 to start on {schedulable_worker} once {CLAIM} is made again",
+        f"{GUARANTEE}: the new kubia-0 to start on {node} once {CLAIM} is made again",
     )
     made = kubia.claim_snapshot({CLAIM})
     expect(
-        node_name(new) == schedulable_worker
+        node_name(new) == node
         and mounted_claims(new) == (CLAIM,)
         and made.kept.get(CLAIM, ("", ""))[0] not in ("", uid_of(claim)),
         GUARANTEE,
         f"the new kubia-0 runs on {node_name(new)} and mounts {', '.join(mounted_claims(new)) or 'nothing'}, "
-        f"{CLAIM} is {made.described.get(CLAIM, 'missing')}; expected {schedulable_worker}, {CLAIM} made anew "
+        f"{CLAIM} is {made.described.get(CLAIM, 'missing')}; expected {node}, {CLAIM} made anew "
         f"(not uid {uid_of(claim)[:8]})",
     )

@@ -1,6 +1,11 @@
 """Node loss (the book's chapter 10 scenario): a pod on a lost node is never replaced while it may still run,
 only after a force delete or the out-of-service taint; the replacement keeps identity and claim; the node comes back.
+
+The node is reserved for the check first (fixtures/outage.py): the other checks run on beside it, with nothing of
+theirs on that node. Three replicas: kubia-0 (the book's victim too) on the reserved node, the others elsewhere.
 """
+
+from dataclasses import dataclass
 
 import pytest
 from kubernetes.client.exceptions import ApiException
@@ -16,64 +21,82 @@ from kubia_conformance.cluster.objects import (
 )
 from kubia_conformance.cluster.retry import api
 from kubia_conformance.evidence.identity import identity_violations, untouched_until_let_go
-from kubia_conformance.verdicts import expect, require
+from kubia_conformance.verdicts import InfrastructureError, expect, require
 
 pytestmark = [pytest.mark.disruptive, pytest.mark.slow]
 
-VICTIM = "kubia-1"
-CLAIM = claim_name(VICTIM)
+FIRST = "kubia-0"
+"""The pod put on the reserved node, the one the node takes down with it (the book's victim too)."""
 AT_MOST_ONE = "at most one (node loss)"
-DATA = "written to kubia-1 before its node was lost"
+DATA = "written before its node was lost"
 VOLUME_AFFINITY_PHRASES = ("volume node affinity conflict", "didn't match PersistentVolume's node affinity")
 """How the scheduler says a pod's volume is pinned elsewhere (before and since Kubernetes 1.30)."""
 
 
-def lose_node_of_victim(kubia, node_outage, capabilities):
-    """Deploys 3 replicas, writes data into kubia-1 where containers run, stops the node of kubia-1, and waits
-    until the cluster has noticed."""
-    pods = kubia.deploy_ready(3)
-    old = pods[VICTIM]
+@dataclass
+class Loss:
+    victim: str
+    """The pod on the lost node."""
+    claim: str
+    old: object
+    """The victim as it was before the loss."""
+    outage: object
+    untouched: object
+    """The rule: the victim is neither removed nor replaced until the test lets it go."""
+
+
+def lose_node_of_victim(kubia, node_outage, reserved_node, capabilities):
+    """Deploys 3 replicas, kubia-0 on the reserved node and the others elsewhere; writes data into kubia-0 where
+    containers run; stops that node, and waits until the cluster has noticed."""
+    pods = kubia.deploy_ready(3, **reserved_node.placement(first=FIRST))
+    there = sorted(name for name, pod in pods.items() if pod.spec.node_name == reserved_node.node)
+    if len(there) != 1:
+        where = ", ".join(f"{name} on {pod.spec.node_name}" for name, pod in sorted(pods.items()))
+        raise InfrastructureError(f"expected one kubia pod on the reserved node {reserved_node.node}: {where}")
+    victim = there[0]
+    old = pods[victim]
     outage = node_outage(old.spec.node_name)
     if capabilities.containers_run:
-        kubia.http(VICTIM, "POST", DATA)
-        outage.note(f"{VICTIM} stored: {DATA}")
-    rule = untouched_until_let_go(VICTIM, old.metadata.uid, outage.node)
+        kubia.http(victim, "POST", DATA)
+        outage.note(f"{victim} stored: {DATA}")
+    rule = untouched_until_let_go(victim, old.metadata.uid, outage.node)
     kubia.timeline.invariants.append((AT_MOST_ONE, rule))
     outage.stop()
     outage.wait_condition(ready=False)
     kubia.wait_pods(
-        lambda p: VICTIM not in p or p[VICTIM].metadata.uid != old.metadata.uid or not is_ready(p[VICTIM]),
-        f"node loss: {VICTIM} to report Ready False or Unknown after its node {outage.node} was lost",
+        lambda p: victim not in p or p[victim].metadata.uid != old.metadata.uid or not is_ready(p[victim]),
+        f"node loss: {victim} to report Ready False or Unknown after its node {outage.node} was lost",
     )
     require(AT_MOST_ONE, rule(kubia.timeline.states))
-    outage.note(f"{VICTIM} reported not Ready")
-    return old, outage, rule
+    outage.note(f"{victim} reported not Ready")
+    return Loss(victim, claim_name(victim), old, outage, rule)
 
 
-def wait_replacement(kubia, outage, old, cluster, claim_before):
+def wait_replacement(kubia, loss, claim_before):
     """Checks the replacement's identity and claim, and waits until it is Ready: on a healthy node when its volume
     can move, or, when the volume is pinned to the lost node, Pending for that reason until the node is restored."""
+    victim, outage, old = loss.victim, loss.outage, loss.old
     new = kubia.wait_pod(
-        lambda p: p.get(VICTIM) if VICTIM in p and p[VICTIM].metadata.uid != old.metadata.uid else None,
-        f"node loss: a replacement {VICTIM} to be created",
+        lambda p: p.get(victim) if victim in p and p[victim].metadata.uid != old.metadata.uid else None,
+        f"node loss: a replacement {victim} to be created",
     )
-    outage.note(f"replacement {VICTIM} created (uid {new.metadata.uid[:8]})")
+    outage.note(f"replacement {victim} created (uid {new.metadata.uid[:8]})")
     expect(
-        (new.spec.hostname, new.spec.subdomain) == (VICTIM, "kubia"),
+        (new.spec.hostname, new.spec.subdomain) == (victim, "kubia"),
         "node loss (stable identity)",
         f"the replacement has hostname {new.spec.hostname} and subdomain {new.spec.subdomain}",
     )
     expect(
-        mounted_claims(new) == (CLAIM,),
+        mounted_claims(new) == (loss.claim,),
         "node loss (stable storage)",
-        f"the replacement mounts {', '.join(mounted_claims(new)) or 'nothing'}, expected {CLAIM}",
+        f"the replacement mounts {', '.join(mounted_claims(new)) or 'nothing'}, expected {loss.claim}",
     )
 
-    pinned = pinned_node(api(cluster.core.read_persistent_volume, volume_name(claim_before)))
+    pinned = pinned_node(api(kubia.cluster.core.read_persistent_volume, volume_name(claim_before)))
     if pinned == outage.node:
 
         def unschedulable(pods):
-            pod = pods.get(VICTIM)
+            pod = pods.get(victim)
             scheduled = condition(pod, "PodScheduled") if pod is not None else None
             return pod if scheduled is not None and scheduled.status == "False" else None
 
@@ -88,79 +111,88 @@ def wait_replacement(kubia, outage, old, cluster, claim_before):
         )
         outage.note(f"replacement Pending: {message}")
         outage.restore()
-    ready = kubia.wait_replaced(VICTIM, old.metadata.uid)
-    outage.note(f"replacement {VICTIM} Ready on {ready.spec.node_name}")
+    ready = kubia.wait_replaced(victim, old.metadata.uid)
+    outage.note(f"replacement {victim} Ready on {ready.spec.node_name}")
     if pinned != outage.node:
         expect(ready.spec.node_name != outage.node, "node loss", f"the replacement runs on the lost node {outage.node}")
     return ready
 
 
-def assert_recovered(kubia, outage, claims, capabilities):
+def assert_recovered(kubia, loss, claims, capabilities):
+    victim, outage = loss.victim, loss.outage
     outage.restore()
     kubia.wait_ready(3)
     outage.note("every replica Ready")
     require("node loss (stable storage: the claims and their volumes)", kubia.lost_claims(claims))
     if capabilities.containers_run:
-        answer = kubia.http(VICTIM, "GET")
-        outage.note(f"the replacement {VICTIM} answers: {' '.join(answer.split())}")
+        answer = kubia.http(victim, "GET")
+        outage.note(f"the replacement {victim} answers: {' '.join(answer.split())}")
         expect(
             DATA in answer,
             "node loss (stable storage: the data)",
-            f"the replacement {VICTIM} lost what was written before the loss; it answers: {answer.strip()}",
+            f"the replacement {victim} lost what was written before the loss; it answers: {answer.strip()}",
         )
     require("at most one pod per identity broken", identity_violations(kubia.timeline.states))
 
 
-def test_pod_on_a_lost_node_is_replaced_only_after_force_delete(kubia, node_outage, cluster, timeouts, capabilities):
+def test_pod_on_a_lost_node_is_replaced_only_after_force_delete(
+    kubia, node_outage, reserved_node, timeouts, capabilities
+):
     """Span: the whole test. Until the force delete, the pod on the lost node stays and nothing replaces it (the
-    quiet window after the normal delete is only its strictest part); at no point do two kubia-1 exist. Where
-    containers run, what kubia-1 stored before the loss is read back from its replacement."""
-    old, outage, untouched = lose_node_of_victim(kubia, node_outage, capabilities)
-    claim_before = kubia.claims()[CLAIM]
+    quiet window after the normal delete is only its strictest part); at no point do two pods of its name exist.
+    Where containers run, what it stored before the loss is read back from its replacement."""
+    loss = lose_node_of_victim(kubia, node_outage, reserved_node, capabilities)
+    victim, outage, old, untouched = loss.victim, loss.outage, loss.old, loss.untouched
+    claim_before = kubia.claims()[loss.claim]
     claims = kubia.claim_snapshot()
 
     deleted = kubia.timeline.sync()
     try:
-        kubia.delete_pod(VICTIM, uid=old.metadata.uid)
+        kubia.delete_pod(victim, uid=old.metadata.uid)
     except ApiException as error:
         if error.status not in (404, 409):
             raise
         require(AT_MOST_ONE, untouched(kubia.timeline.states))
     kubia.timeline.invariants.remove((AT_MOST_ONE, untouched))
-    outage.note(f"{VICTIM} deleted normally")
+    outage.note(f"{victim} deleted normally")
     kubia.wait_pods(
-        lambda p: VICTIM not in p or p[VICTIM].metadata.uid != old.metadata.uid or is_terminating(p[VICTIM]),
-        f"{VICTIM} to be Terminating",
+        lambda p: victim not in p or p[victim].metadata.uid != old.metadata.uid or is_terminating(p[victim]),
+        f"{victim} to be Terminating",
     )
     kubia.timeline.quiet_window(timeouts.quiet_window, since=deleted)
     outage.note(f"quiet window of {timeouts.quiet_window:.0f} s over")
 
     require(AT_MOST_ONE, untouched(kubia.timeline.since(deleted)))
     users = sorted(
-        n for n, p in kubia.pods().items() if CLAIM in mounted_claims(p) and p.metadata.uid != old.metadata.uid
+        n for n, p in kubia.pods().items() if loss.claim in mounted_claims(p) and p.metadata.uid != old.metadata.uid
     )
-    expect(not users, AT_MOST_ONE, f"{', '.join(users)} use {CLAIM} while {VICTIM} is Terminating on the lost node")
+    expect(
+        not users, AT_MOST_ONE, f"{', '.join(users)} use {loss.claim} while {victim} is Terminating on the lost node"
+    )
 
-    kubia.delete_pod(VICTIM, grace_period_seconds=0)
-    outage.note(f"{VICTIM} force deleted")
-    wait_replacement(kubia, outage, old, cluster, claim_before)
-    assert_recovered(kubia, outage, claims, capabilities)
+    kubia.delete_pod(victim, grace_period_seconds=0)
+    outage.note(f"{victim} force deleted")
+    wait_replacement(kubia, loss, claim_before)
+    assert_recovered(kubia, loss, claims, capabilities)
 
 
-def test_out_of_service_taint_lets_the_cluster_replace_the_pod(kubia, node_outage, cluster, timeouts, capabilities):
+def test_out_of_service_taint_lets_the_cluster_replace_the_pod(
+    kubia, node_outage, reserved_node, timeouts, capabilities
+):
     """Span: the whole test. Until the taint, the pod on the lost node stays and nothing replaces it; at no point
-    do two pods use data-kubia-1. Where containers run, the data survives as in the force-delete check."""
-    old, outage, untouched = lose_node_of_victim(kubia, node_outage, capabilities)
-    claim_before = kubia.claims()[CLAIM]
+    do two pods use its claim. Where containers run, the data survives as in the force-delete check."""
+    loss = lose_node_of_victim(kubia, node_outage, reserved_node, capabilities)
+    victim, old = loss.victim, loss.old
+    claim_before = kubia.claims()[loss.claim]
     claims = kubia.claim_snapshot()
 
-    kubia.timeline.invariants.remove((AT_MOST_ONE, untouched))
-    outage.taint_out_of_service()
+    kubia.timeline.invariants.remove((AT_MOST_ONE, loss.untouched))
+    loss.outage.taint_out_of_service()
     kubia.wait_pods(
-        lambda p: VICTIM not in p or p[VICTIM].metadata.uid != old.metadata.uid,
-        f"non-graceful node shutdown: the out-of-service taint to remove {VICTIM} from the lost node",
+        lambda p: victim not in p or p[victim].metadata.uid != old.metadata.uid,
+        f"non-graceful node shutdown: the out-of-service taint to remove {victim} from the lost node",
         timeout=timeouts.pod_ready,
     )
-    outage.note(f"old {VICTIM} removed by the cluster")
-    wait_replacement(kubia, outage, old, cluster, claim_before)
-    assert_recovered(kubia, outage, claims, capabilities)
+    loss.outage.note(f"old {victim} removed by the cluster")
+    wait_replacement(kubia, loss, claim_before)
+    assert_recovered(kubia, loss, claims, capabilities)

@@ -16,6 +16,7 @@ from kubernetes.dynamic import DynamicClient
 from kubernetes.dynamic.exceptions import NotFoundError
 
 from kubia_conformance.backends.outage import OUT_OF_SERVICE, STOPPED_BY
+from kubia_conformance.backends.reservation import RESERVED
 from kubia_conformance.cleanup import main as cleanup
 from kubia_conformance.cluster.connect import Cluster, connect
 from kubia_conformance.cluster.lock import suite_leases
@@ -44,6 +45,15 @@ def kind_cluster() -> Cluster:
     return connect(None, None, 10.0)
 
 
+@pytest.fixture(scope="session")
+def kind_nodes() -> Cluster:
+    """The kind cluster (scripts/kind-cluster up), found through KUBECONFIG and KUBIA_CONTEXT: real containers, and
+    nodes that are containers of this machine's Docker."""
+    if not os.environ.get("KUBIA_CONTEXT", "").startswith("kind-"):
+        pytest.skip('needs the kind cluster: eval "$(scripts/kind-cluster env)" before running')
+    return connect(None, None, 10.0)
+
+
 LEFTOVERS_GONE_TIMEOUT = 180
 """How long the namespaces of a run that ended under a defect may take to go, once the defect is removed."""
 VOLUME_GONE_TIMEOUT = 60
@@ -56,10 +66,11 @@ def disrupted_nodes(cluster: Cluster) -> list[str]:
         f"{' annotated ' + STOPPED_BY if STOPPED_BY in (n.metadata.annotations or {}) else ''}"
         f"{' tainted out-of-service' if any(t.key == OUT_OF_SERVICE.key for t in n.spec.taints or []) else ''}"
         f"{' cordoned' if n.spec.unschedulable else ''}"
+        f"{' reserved' if any(t.key == RESERVED for t in n.spec.taints or []) else ''}"
         for n in cluster.core.list_node().items
         if node_ready(n) != "True"
         or STOPPED_BY in (n.metadata.annotations or {})
-        or any(t.key == OUT_OF_SERVICE.key for t in n.spec.taints or [])
+        or any(t.key in (OUT_OF_SERVICE.key, RESERVED) for t in n.spec.taints or [])
         or n.spec.unschedulable
     ]
 
@@ -104,6 +115,17 @@ def left_clean(local_cluster: Cluster) -> Iterator[None]:
     yield
     try:
         assert_nothing_left(local_cluster, namespace_grace=LEFTOVERS_GONE_TIMEOUT)
+    except AssertionError:
+        cleanup([])
+        raise
+
+
+@pytest.fixture
+def kind_left_clean(kind_nodes: Cluster) -> Iterator[None]:
+    """left_clean, on the kind cluster."""
+    yield
+    try:
+        assert_nothing_left(kind_nodes, namespace_grace=LEFTOVERS_GONE_TIMEOUT)
     except AssertionError:
         cleanup([])
         raise
@@ -220,4 +242,10 @@ def pytest_configure(config: pytest.Config) -> None:
     )
     config.addinivalue_line(
         "markers", "in_cluster: runs the suite's image inside the kind cluster (scripts/test, after the suite on kind)"
+    )
+    config.addinivalue_line(
+        "markers", "kind_defects: breaks the kind cluster, scoped to its own run's namespaces (scripts/test on kind)"
+    )
+    config.addinivalue_line(
+        "markers", "nightly: a kind defect left to the nightly workflow (the CI budget), run there with the others"
     )

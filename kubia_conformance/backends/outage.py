@@ -7,6 +7,7 @@ killed outright can still be repaired by `kubia-conformance-cleanup` (kubia_conf
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
@@ -30,8 +31,12 @@ OUT_OF_SERVICE = client.V1Taint(key="node.kubernetes.io/out-of-service", value="
 
 def foreign_pods(cluster: Cluster, node: str) -> list[str]:
     """Pods on node that belong neither to the suite nor to a DaemonSet: a stop would hurt someone else."""
-    ours = set(suite_namespaces(cluster))
     pods = api(cluster.core.list_pod_for_all_namespaces, field_selector=f"spec.nodeName={node}").items
+    return foreign_among(pods, set(suite_namespaces(cluster)))
+
+
+def foreign_among(pods: Iterable[client.V1Pod], ours: set[str]) -> list[str]:
+    """Of pods, those that belong neither to the suite's namespaces (ours) nor to a DaemonSet, and still run."""
     return sorted(
         f"{meta(p).namespace}/{name_of(p)}"
         for p in pods
@@ -78,12 +83,20 @@ class NodeOutage:
     stopped: bool = False
     tainted: bool = False
     cordoned: bool = False
+    before_disruption: Callable[[], None] | None = None
+    """Called before each stop, cordon or taint: the node's reservation makes sure no other check has pods there
+    (one may have been scheduled just as the node was reserved)."""
+
+    def _guard(self) -> None:
+        if self.before_disruption is not None:
+            self.before_disruption()
 
     def note(self, what: str) -> None:
         self.log.append(f"{clock(datetime.now(timezone.utc))} {what}")
         stopwatch.mark("node", what)
 
     def stop(self) -> None:
+        self._guard()
         annotate(self.cluster, self.node, self.owner)
         self.stopped = True
         self.backend.stop(self.node)
@@ -113,12 +126,14 @@ class NodeOutage:
     def cordon(self, unschedulable: bool = True) -> None:
         """Marks the node unschedulable (False: schedulable again): new pods stay off it, running ones stay."""
         if unschedulable:
+            self._guard()
             annotate(self.cluster, self.node, self.owner)
         self.cordoned = unschedulable
         api(self.cluster.core.patch_node, self.node, {"spec": {"unschedulable": unschedulable or None}})
         self.note(f"node {self.node} {'cordoned' if unschedulable else 'uncordoned'}")
 
     def taint_out_of_service(self) -> None:
+        self._guard()
         self.tainted = True
         set_out_of_service(self.cluster, self.node, True)
         self.note(f"node {self.node} tainted {OUT_OF_SERVICE.key}={OUT_OF_SERVICE.value}:{OUT_OF_SERVICE.effect}")

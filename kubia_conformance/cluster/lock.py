@@ -1,25 +1,19 @@
-"""The cluster lock: a disruptive check has the cluster to itself, across xdist workers, runs and machines.
+"""The node lock: a node is taken down by one disruptive check at a time, across xdist workers, runs and machines.
 
-It is held on the cluster itself, as coordination.k8s.io Leases in the `default` namespace, labelled as the suite's:
-- a disruptive check holds the exclusive Lease, kubia-conformance-exclusive;
-- every other check holds a shared Lease of its own (kubia-conformance-shared-<random>) while it runs.
+It is held on the cluster itself, as coordination.k8s.io Leases in the `default` namespace, labelled as the
+suite's: a disruptive check holds kubia-conformance-node-<node> for the node it takes down, and only that one. The
+other checks take no lock, and two disruptive checks run at once on two nodes: each reserves its node and waits until
+no other check has pods or volumes there (backends/reservation.py).
 
-Holders renew their Lease every Timeouts.lease_renew. A Lease that nobody renews for its leaseDurationSeconds
-belongs to a run that was killed: it has expired and is ignored, or taken over. Expiry is judged the way
-client-go's leader election judges it: by this process's clock, from the moment it saw the Lease change, so the
-clocks of different machines need not agree.
-
-- Exclusive: take the exclusive Lease (create it, or take it over once it has expired), then wait until no other
-  live shared Lease remains.
-- Shared: wait until no live exclusive Lease exists, create a shared Lease, then look again. If an exclusive holder
-  appeared meanwhile, step back (delete the shared Lease) and wait again. So a waiting disruptive check goes before
-  checks that have not started yet.
+The holder renews its Lease every Timeouts.lease_renew. A Lease that nobody renews for its leaseDurationSeconds
+belongs to a run that was killed: it has expired and is taken over. Expiry is judged the way client-go's leader
+election judges it: by this process's clock, from the moment it saw the Lease change, so the clocks of different
+machines need not agree.
 """
 
 from __future__ import annotations
 
 import os
-import secrets
 import socket
 import threading
 import time
@@ -41,8 +35,7 @@ from kubia_conformance.timing.clock import clock, now
 from kubia_conformance.verdicts import InfrastructureError
 
 NAMESPACE = "default"
-EXCLUSIVE = "kubia-conformance-exclusive"
-SHARED_PREFIX = "kubia-conformance-shared-"
+NODE_PREFIX = "kubia-conformance-node-"
 KIND_LABEL = "kubia.test/lock"
 LOCK_SELECTOR = f"{SUITE_LABEL}={SUITE},{KIND_LABEL}"
 
@@ -109,14 +102,20 @@ def lease_body(name: str, kind: str, holder: str, duration: float, version: str 
     }
 
 
-class ClusterLock:
-    """One check's hold on the cluster: exclusive (disruptive checks) or shared (every other check)."""
+def lease_name(node: str) -> str:
+    return NODE_PREFIX + node
 
-    def __init__(self, cluster: Cluster, *, exclusive: bool, what: str, timeouts: Timeouts) -> None:
+
+class NodeLock:
+    """A disruptive check's hold on the nodes it may take down: one Lease per node, taken without waiting
+    (try_take), or the first of several nodes to be free (take_first)."""
+
+    def __init__(self, cluster: Cluster, *, what: str, timeouts: Timeouts) -> None:
         self._leases = cluster.coordination
-        self.exclusive = exclusive
-        self.kind = "exclusive" if exclusive else "shared"
-        self.name = EXCLUSIVE if exclusive else SHARED_PREFIX + secrets.token_hex(5)
+        self.kind = "node"
+        self.name = ""
+        """The Lease held, once one is."""
+        self.node = ""
         self.holder = holder_identity(what)
         self._timeouts = timeouts
         self._timeout = timeouts.cluster_lock
@@ -130,23 +129,24 @@ class ClusterLock:
 
     # -- taking and giving back ------------------------------------------------------------------------------
 
-    def acquire(self) -> None:
+    def take_first(self, nodes: list[str]) -> str:
+        """Takes the lock of the first of nodes (in their order) that no live holder has, waiting for one to be
+        free; returns that node."""
         started = time.monotonic()
-        if self.exclusive:
-            self._take_exclusive(started)
-            self._start_renewing()
-            self._wait("no other check to run", lambda leases: not self._others(leases, shared=True), started)
-        else:
-            while True:
-                self._wait("no disruptive check to hold the cluster", lambda leases: not self._others(leases), started)
-                self._version = version_of(api(self._leases.create_namespaced_lease, NAMESPACE, self._body(self.name)))
-                if not self._others(self._list()):
-                    break
-                self._delete()
-                self.log.append(f"{clock(now())} stepped back for a disruptive check")
-            self._start_renewing()
-        waited = time.monotonic() - started
-        self.log.append(f"{clock(now())} {self.kind} cluster lock {self.name} taken after {waited:.1f} s")
+        names = {lease_name(node) for node in nodes}
+        while True:
+            for node in nodes:
+                if self._try_take(lease_name(node)):
+                    self.node = node
+                    self._start_renewing()
+                    waited = time.monotonic() - started
+                    self.log.append(f"{clock(now())} node lock {self.name} taken after {waited:.1f} s")
+                    return node
+            self._wait(
+                f"one of the nodes {', '.join(nodes)} to be free of other disruptive checks",
+                lambda leases: any(n not in leases or not self._observed.live(leases[n]) for n in names),
+                started,
+            )
 
     def _body(self, name: str, version: str | None = None) -> dict[str, Any]:
         return lease_body(name, self.kind, self.holder, self._timeouts.lease, version)
@@ -157,46 +157,39 @@ class ClusterLock:
 
     def release(self) -> None:
         """Gives the Lease back. Raises LockLost if another holder had taken it over meanwhile."""
+        if not self.name:
+            return
         self._stop.set()
         if self._renewer is not None:
             self._renewer.join(timeout=self._timeouts.lease_renew)
         if self.lost is not None:
-            raise LockLost(f"the {self.kind} cluster lock was lost: {self.lost}")
+            raise LockLost(f"the node lock was lost: {self.lost}")
         self._delete()
-        self.log.append(f"{clock(now())} cluster lock {self.name} released")
+        self.log.append(f"{clock(now())} node lock {self.name} released")
+        self.name = ""
 
-    def _take_exclusive(self, started: float) -> None:
-        while True:
-            current = self._read(EXCLUSIVE)
-            try:
-                if current is None:
-                    created = api(
-                        self._leases.create_namespaced_lease,
-                        NAMESPACE,
-                        self._body(EXCLUSIVE),
-                    )
-                    self._version = version_of(created)
-                    return
-                self._observed.update({EXCLUSIVE: current})
-                if not self._observed.live(current):
-                    replaced = api(
-                        self._leases.replace_namespaced_lease,
-                        EXCLUSIVE,
-                        NAMESPACE,
-                        self._body(EXCLUSIVE, version_of(current)),
-                    )
-                    self._version = version_of(replaced)
-                    self.log.append(f"{clock(now())} took over an expired exclusive lock of {holder_of(current)}")
-                    return
-            except ApiException as error:
-                if error.status != 409:  # another waiter was faster: look again
-                    raise
-                continue
-            self._wait(
-                "the exclusive cluster lock to be free",
-                lambda leases: EXCLUSIVE not in leases or not self._observed.live(leases[EXCLUSIVE]),
-                started,
-            )
+    def _try_take(self, name: str) -> bool:
+        """Takes the Lease name if nobody holds it or its holder's hold expired; False if a live holder has it or
+        another taker was faster."""
+        current = self._read(name)
+        try:
+            if current is None:
+                self._version = version_of(api(self._leases.create_namespaced_lease, NAMESPACE, self._body(name)))
+            else:
+                self._observed.update({name: current})
+                if self._observed.live(current):
+                    return False
+                replaced = api(
+                    self._leases.replace_namespaced_lease, name, NAMESPACE, self._body(name, version_of(current))
+                )
+                self._version = version_of(replaced)
+                self.log.append(f"{clock(now())} took over the expired {name} of {holder_of(current)}")
+        except ApiException as error:
+            if error.status != 409:  # another taker was faster
+                raise
+            return False
+        self.name = name
+        return True
 
     def _renew(self) -> None:
         while not self._stop.wait(self._timeouts.lease_renew):
@@ -235,14 +228,12 @@ class ClusterLock:
         self._observed.update(leases)
         return leases
 
-    def _others(self, leases: dict[str, client.V1Lease], *, shared: bool = False) -> list[str]:
-        """Live Leases of other holders: the shared ones, or (shared=False) the exclusive one."""
+    def _others(self, leases: dict[str, client.V1Lease]) -> list[str]:
+        """Live Leases of other holders."""
         return sorted(
             f"{holder_of(lease)} ({name})"
             for name, lease in leases.items()
-            if name != self.name
-            and name.startswith(SHARED_PREFIX if shared else EXCLUSIVE)
-            and self._observed.live(lease)
+            if holder_of(lease) != self.holder and self._observed.live(lease)
         )
 
     def _wait(self, what: str, free: Callable[[dict[str, client.V1Lease]], bool], started: float) -> None:
@@ -269,10 +260,9 @@ class ClusterLock:
             except WaitTimeout:
                 if remaining > recheck:
                     continue
-                leases = self._list()
-                holders = self._others(leases) + self._others(leases, shared=True)
+                holders = self._others(self._list())
                 raise LockTimeout(
-                    f"waited {self._timeout:.0f} s for {what}; the cluster lock is held by {', '.join(holders)}"
+                    f"waited {self._timeout:.0f} s for {what}; the node locks are held by {', '.join(holders)}"
                 ) from None
 
 

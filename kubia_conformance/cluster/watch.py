@@ -20,7 +20,7 @@ from kubia_conformance.timing import stopwatch
 
 T = TypeVar("T")
 Objects = dict[str, Any]
-"""The objects a watch has seen, by name, as they are now."""
+"""The objects a watch has seen, by name (namespace/name for a list across namespaces), as they are now."""
 
 
 class WaitTimeout(AssertionError):
@@ -32,6 +32,14 @@ class WaitTimeout(AssertionError):
 
 def names(objects: Objects) -> str:
     return ", ".join(sorted(objects)) or "nothing"
+
+
+def key_of(list_call: Callable[..., Any]) -> Callable[[Any], str]:
+    """How a watch keys its objects: by name, or by namespace/name when it lists across namespaces (two pods of one
+    name in two namespaces are two objects)."""
+    if getattr(list_call, "__name__", "").endswith("_for_all_namespaces"):
+        return lambda item: f"{item.metadata.namespace}/{name_of(item)}"
+    return name_of
 
 
 def watch_for(
@@ -52,7 +60,8 @@ def watch_for(
     with stopwatch.measure("wait", what) as measured:
         while True:
             listing = api(list_call, **list_kwargs)
-            objects: Objects = {name_of(item): item for item in listing.items}
+            key = key_of(list_call)
+            objects: Objects = {key(item): item for item in listing.items}
             found = find(objects)
             if found is None and time.monotonic() < deadline:
                 found = _follow(list_call, list_kwargs, objects, list_version(listing), find=find, deadline=deadline)
@@ -86,9 +95,9 @@ def _follow(
         ):
             item = event["object"]
             if event["type"] == "DELETED":
-                objects.pop(name_of(item), None)
+                objects.pop(key_of(list_call)(item), None)
             else:
-                objects[name_of(item)] = item
+                objects[key_of(list_call)(item)] = item
             found = find(objects)
             if found is not None or time.monotonic() >= deadline:
                 return found

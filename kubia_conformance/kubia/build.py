@@ -46,6 +46,8 @@ def make_statefulset_object(
     min_ready_seconds: int | None = None,
     ordinals_start: int | None = None,
     node_selector: dict[str, str] | None = None,
+    tolerations: list[dict[str, Any]] | None = None,
+    affinity: dict[str, Any] | None = None,
     name: str = NAME,
     labels: dict[str, str] | None = None,
 ) -> dict[str, Any]:
@@ -72,6 +74,10 @@ def make_statefulset_object(
         spec["ordinals"] = {"start": ordinals_start}
     if node_selector:
         spec["template"]["spec"]["nodeSelector"] = node_selector
+    if tolerations:
+        spec["template"]["spec"]["tolerations"] = tolerations
+    if affinity:
+        spec["template"]["spec"]["affinity"] = affinity
     for template in spec["volumeClaimTemplates"]:
         storage.adjust_claim_template(template["spec"])
     return statefulset

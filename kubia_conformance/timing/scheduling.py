@@ -5,35 +5,49 @@ The checks last from 5 to 35 s. xdist's default (`load`) hands each worker two c
 and a worker keeps its next check even while others idle. Two long checks then run one after the other on one
 worker, and the run waits for them. With the durations of an earlier run, the first two checks of each worker are
 the i-th longest and the i-th shortest of the first 2 x workers (longest first), and the rest go, longest first,
-to whichever worker is free. Without durations (a first run, or -p no:cacheprovider) xdist's own scheduling runs.
-The order of a run does not change what a check proves: each has its own namespace.
+to whichever worker is free. A first run (or one with -p no:cacheprovider) plans from durations.json beside this
+file: each check's time in a run of the whole suite on the local cluster at the default width (refresh it with
+`python -m kubia_conformance.timing.scheduling .pytest_cache`), so that it too starts the longest first. The order
+of a run does not change what a check proves: each has its own namespace.
 """
 
 from __future__ import annotations
 
+import json
+import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import pytest
 from xdist.scheduler import LoadScheduling
 
 CACHE_KEY = "kubia_conformance/durations"
-"""nodeid -> seconds (setup + call + teardown, less the wait for the cluster lock) of the check's last run."""
+"""nodeid -> seconds (setup + call + teardown, less the wait for a node lock) of the check's last run."""
+SHIPPED = Path(__file__).with_name("durations.json")
+"""The durations a first run plans with: nodeid -> seconds, from a run of the whole suite on the local cluster."""
+
+
+def shipped_durations() -> dict[str, float]:
+    return {str(k): float(v) for k, v in json.loads(SHIPPED.read_text()).items()}
+
+
+def cached_durations(config: pytest.Config) -> dict[str, float]:
+    cache = getattr(config, "cache", None)
+    value = cache.get(CACHE_KEY, {}) if cache is not None else {}
+    return {str(k): float(v) for k, v in value.items()} if isinstance(value, dict) else {}
 
 
 def known_durations(config: pytest.Config) -> dict[str, float]:
-    cache = getattr(config, "cache", None)
-    if cache is None:
-        return {}
-    value = cache.get(CACHE_KEY, {})
-    return {str(k): float(v) for k, v in value.items()} if isinstance(value, dict) else {}
+    """The durations of the last run of each check, over the shipped ones."""
+    return {**shipped_durations(), **cached_durations(config)}
 
 
 def remember_durations(config: pytest.Config, durations: dict[str, float]) -> None:
     """Keeps the durations of the checks that ran in the cache, beside those of earlier runs (no cache: nothing)."""
     cache = getattr(config, "cache", None)
     if cache is not None and durations:
-        cache.set(CACHE_KEY, {**known_durations(config), **durations})
+        cache.set(CACHE_KEY, {**cached_durations(config), **durations})
 
 
 def initial_plan(durations: Sequence[float], workers: int) -> tuple[list[list[int]], list[int]]:
@@ -93,8 +107,20 @@ class LongestFirst(LoadScheduling):  # type: ignore[misc]  # xdist is untyped
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> LoadScheduling | None:
-    """Longest first when the run uses xdist's default `load` and an earlier run left durations; else xdist's."""
+    """Longest first when the run uses xdist's default `load`; else xdist's."""
     durations = known_durations(config)
     if config.getvalue("dist") != "load" or not durations:
         return None
     return LongestFirst(config, log, durations)
+
+
+def main(cache_dir: str) -> None:
+    """Writes durations.json from the durations a run left in cache_dir (a .pytest_cache folder)."""
+    cached = json.loads((Path(cache_dir) / "v" / CACHE_KEY).read_text())
+    durations = {k: round(float(v), 1) for k, v in sorted(cached.items()) if k.startswith("tests_conformance/")}
+    SHIPPED.write_text(json.dumps(durations, indent=1) + "\n")
+    print(f"{len(durations)} durations written to {SHIPPED}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])

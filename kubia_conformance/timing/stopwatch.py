@@ -9,7 +9,7 @@ The suite's waiting primitives report into the one running in their process:
   latency is hidden inside the poll interval (not counted as detection latency);
 - hold: a deliberate window in which nothing may happen (a quiet window, DNS answer holding): part of the proof;
 - sync: the suite making sure its watch has caught up with the server (part of the suite's own overhead);
-- lock: waiting for the cluster lock (another check had the cluster);
+- lock: a disruptive check waiting for the disruption lock, or for its reserved node to be clear;
 - action and node: instants, not spans: something the test did to the cluster (created, scaled, deleted) and what
   happened to a node it stopped (stopped, NotReady, started). They are the marks of the report's lifecycle picture
   (report/lifecycle.py) and count for nothing in the time split.
