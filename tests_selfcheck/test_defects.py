@@ -1,6 +1,7 @@
 """Broken clusters must fail the right checks. Each defect breaks one guarantee of the embedded local cluster, by
 a small program against the apiserver or a component change. For each, the checks that guard the guarantee run
-twice: on the healthy cluster they pass, with the defect they FAIL with a message naming the guarantee.
+twice: on the healthy cluster they pass, with the defect they FAIL with a message naming the guarantee. (With
+$KUBIA_HEALTHY_JUNIT, the healthy outcomes come from the whole suite's run on the same cluster build instead.)
 
 These change the whole cluster, so they run alone (marker `whole_cluster`, no xdist), after the other self-checks.
 """
@@ -25,7 +26,7 @@ import tenacity
 from kubernetes import watch
 
 from conftest import REPO, run_suite_to_end
-from kubia_conformance.report.results import read_outcomes
+from kubia_conformance.report.results import Outcome, read_outcomes
 
 pytestmark = [pytest.mark.whole_cluster, pytest.mark.usefixtures("left_clean")]
 
@@ -434,12 +435,30 @@ def _both(
         yield
 
 
+HEALTHY_JUNIT = "KUBIA_HEALTHY_JUNIT"
+"""A JUnit file of the whole suite's run on a healthy cluster of the same build (scripts/test: the run on the local
+cluster just before): the healthy outcomes are read from it instead of running the checks once more."""
+
+
+def healthy_outcomes(names: list[str]) -> dict[str, Outcome] | None:
+    """The outcomes of names in the healthy run of $KUBIA_HEALTHY_JUNIT, if it ran them all; else None."""
+    path = os.environ.get(HEALTHY_JUNIT)
+    if not path or not Path(path).is_file():
+        return None
+    outcomes = read_outcomes(Path(path))
+    if not all(name in outcomes for name in names):
+        return None
+    return {name: outcomes[name] for name in names}
+
+
 @pytest.mark.parametrize("defect", DEFECTS, ids=[d.name.split(" (")[0] for d in DEFECTS])
 def test_defect_fails_the_checks_that_guard_it(defect, local_cluster, tmp_path):
     names = [check.split("::")[1] for check in defect.checks]
 
-    run_suite_to_end(*defect.checks, *defect.suite_arguments(), "--junitxml", str(tmp_path / "healthy.xml"))
-    healthy = read_outcomes(tmp_path / "healthy.xml")
+    healthy = healthy_outcomes(names)
+    if healthy is None:
+        run_suite_to_end(*defect.checks, *defect.suite_arguments(), "--junitxml", str(tmp_path / "healthy.xml"))
+        healthy = read_outcomes(tmp_path / "healthy.xml")
     not_passed = [f"{o.check} {o.outcome}: {o.message}" for o in healthy.values() if o.outcome != "passed"]
     assert sorted(healthy) == sorted(names), f"on the healthy cluster, these ran: {', '.join(sorted(healthy))}"
     assert not not_passed, f"on the healthy cluster: {'; '.join(not_passed)}"
