@@ -1,8 +1,8 @@
 """The measured table of defects (scripts/defect-table): on the kind cluster, each defect that works there is applied
 to both suites at once, this one (the checks that guard the defect) and the Kubernetes e2e StatefulSet specs (all of
 them, scripts/upstream-e2e), one suite after the other; which checks and which specs fail is recorded in
-reports/defect-table.json (runs of some defects add to the runs of others), and the README's table is written from
-it, between its defect-table markers.
+tests_selfcheck/defect-table.json (runs of some defects add to the runs of others), and the README's table is
+written from it, between its defect-table markers. JUnit and logs of each go to reports/defect-table/.
 
 Usage (scripts/defect-table sets up the environment): python tests_selfcheck/defect_table.py [NAME...]
 NAME: the start of a defect's name, as test_kind_defects.py lists them; none: every one.
@@ -27,7 +27,9 @@ from kubia_conformance.cluster.connect import connect
 from kubia_conformance.cluster.namespaces import RUN_LABEL
 from kubia_conformance.report.results import read_outcomes
 
-RESULTS = REPO / "reports" / "defect-table.json"
+RESULTS = REPO / "tests_selfcheck" / "defect-table.json"
+"""What was measured, kept in the repository: a run of some defects adds to the others' rows, and the README's table
+is written from all of them."""
 README = REPO / "README.md"
 BEGIN, END = "<!-- defect-table -->", "<!-- /defect-table -->"
 UPSTREAM_NAMESPACES = "e2e-framework=statefulset"

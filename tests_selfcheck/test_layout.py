@@ -12,7 +12,8 @@ LAYERS = [
     {"backends", "evidence"},
     {"kubia"},
     {"report", "session"},
-    {"plugin", "cleanup"},
+    {"plugin", "cleanup", "fleet"},
+    {"cli"},
 ]
 """A part imports from earlier layers only: the parts of one layer are independent of each other."""
 
