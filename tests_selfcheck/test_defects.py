@@ -467,15 +467,21 @@ def test_defect_fails_the_checks_that_guard_it(defect, local_cluster, tmp_path):
         run_suite_to_end(*defect.checks, *defect.suite_arguments(), "--junitxml", str(tmp_path / "broken.xml"))
     broken = read_outcomes(tmp_path / "broken.xml")
 
-    print(f"\ndefect: {defect.name}")
+    said_and_failed(f"defect: {defect.name}", defect, broken, healthy_said="healthy passed; with the defect: ")
+
+
+def said_and_failed(title: str, defect: Defect, broken: dict[str, Outcome], healthy_said: str = "") -> None:
+    """Prints what each guarding check did under the defect, then asserts that each failed (not errored: the cluster
+    broke the guarantee and the suite could tell) with a message that names the guarantee."""
+    names = [check.split("::")[1] for check in defect.checks]
+    print(f"\n{title}")
     for name in names:
         seen = broken.get(name)
         found = f"{seen.outcome}: {seen.message[:300]}" if seen else "did not run"
-        print(f"  {name}: healthy passed; with the defect: {found}")
+        print(f"  {name}: {healthy_said}{found}")
     for name in names:
         seen = broken.get(name)
         assert seen is not None, f"{defect.name}: {name} did not run with the defect"
-        # A failure, not an error: the cluster broke the guarantee and the suite could tell.
         assert seen.outcome == "failed", f"{defect.name}: {name} {seen.outcome} with the defect: {seen.message}"
         assert any(phrase in seen.message for phrase in defect.guarantee.split("|")), (
             f"{defect.name}: {name} failed without naming the guarantee ({defect.guarantee}): {seen.message}"

@@ -15,7 +15,7 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from test_defects import DEFECTS, Defect, program
+from test_defects import DEFECTS, Defect, program, said_and_failed
 
 from conftest import run_suite_to_end
 from kubia_conformance.cluster.namespaces import RUN_LABEL
@@ -72,20 +72,6 @@ def test_defect_on_kind_fails_the_checks_that_guard_it(defect, kind_nodes, tmp_p
     run = f"defect-{uuid.uuid4().hex[:12]}"
     monkeypatch.setenv("KUBIA_RUN_ID", run)
     monkeypatch.setenv("KUBIA_DEFECT_NAMESPACES", f"{RUN_LABEL}={run}")
-    names = [check.split("::")[1] for check in defect.checks]
-
     with defect.apply(kind_nodes, tmp_path):
         run_suite_to_end(*defect.checks, *defect.suite_arguments(), "--junitxml", str(tmp_path / "broken.xml"))
-    broken = read_outcomes(tmp_path / "broken.xml")
-
-    print(f"\ndefect on kind: {defect.name}")
-    for name in names:
-        seen = broken.get(name)
-        print(f"  {name}: {f'{seen.outcome}: {seen.message[:300]}' if seen else 'did not run'}")
-    for name in names:
-        seen = broken.get(name)
-        assert seen is not None, f"{defect.name}: {name} did not run with the defect"
-        assert seen.outcome == "failed", f"{defect.name}: {name} {seen.outcome} with the defect: {seen.message}"
-        assert any(phrase in seen.message for phrase in defect.guarantee.split("|")), (
-            f"{defect.name}: {name} failed without naming the guarantee ({defect.guarantee}): {seen.message}"
-        )
+    said_and_failed(f"defect on kind: {defect.name}", defect, read_outcomes(tmp_path / "broken.xml"))

@@ -31,6 +31,13 @@ POD_NAME_LABEL = "statefulset.kubernetes.io/pod-name"
 """Set by the StatefulSet controller on each pod it creates, and kept when the pod is orphaned or released."""
 
 
+def namespace_selector(selector: str) -> dict[str, Any]:
+    """One of NAMESPACES (key=value, or key for any value) as an admission binding's namespaceSelector."""
+    key, _, value = selector.partition("=")
+    expression = {"key": key, "operator": "In", "values": [value]} if value else {"key": key, "operator": "Exists"}
+    return {"matchExpressions": [expression]}
+
+
 def suite_events(
     core: client.CoreV1Api, list_call: Callable[..., Any], *, deletions: bool = False, **kwargs: Any
 ) -> Iterator[tuple[str, Any]]:

@@ -11,7 +11,7 @@ import contextlib
 
 from kubernetes import client
 
-from _common import NAMESPACES, api_client, log, statefulset_pod_events
+from _common import NAMESPACES, api_client, log, namespace_selector, statefulset_pod_events
 from kubia_conformance.cluster.objects import controller_uid, mounted_claims
 
 NAME = "kubia-defect-adopted-claim-keeper"
@@ -49,14 +49,12 @@ POLICY = {
 
 def binding(index: int, selector: str) -> dict:
     """The policy bound to the namespaces of one label selector (key=value, or key for any value)."""
-    key, _, value = selector.partition("=")
-    expression = {"key": key, "operator": "In", "values": [value]} if value else {"key": key, "operator": "Exists"}
     return {
         "metadata": {"name": f"{NAME}-{index}"},
         "spec": {
             "policyName": NAME,
             "validationActions": ["Deny"],
-            "matchResources": {"namespaceSelector": {"matchExpressions": [expression]}},
+            "matchResources": {"namespaceSelector": namespace_selector(selector)},
         },
     }
 

@@ -12,7 +12,7 @@ import time
 from kubernetes import client
 from kubernetes.dynamic import DynamicClient
 
-from _common import NAMESPACES, POD_NAME_LABEL, WATCHING, api_client, log
+from _common import NAMESPACES, POD_NAME_LABEL, WATCHING, api_client, log, namespace_selector
 
 NAME = "kubia-defect-fqdn-hostname"
 IN_PLACE_TIMEOUT = 30
@@ -50,13 +50,11 @@ def selector_labels(selector: str) -> dict[str, str]:
 
 
 def binding(index: int, selector: str) -> dict:
-    key, _, value = selector.partition("=")
-    expression = {"key": key, "operator": "In", "values": [value]} if value else {"key": key, "operator": "Exists"}
     return {
         "apiVersion": "admissionregistration.k8s.io/v1",
         "kind": "MutatingAdmissionPolicyBinding",
         "metadata": {"name": f"{NAME}-{index}"},
-        "spec": {"policyName": NAME, "matchResources": {"namespaceSelector": {"matchExpressions": [expression]}}},
+        "spec": {"policyName": NAME, "matchResources": {"namespaceSelector": namespace_selector(selector)}},
     }
 
 
