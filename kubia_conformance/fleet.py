@@ -217,7 +217,12 @@ def main(argv: list[str] | None = None) -> int:
     if len(set(names)) != len(names):
         parser.error(f"a context is named twice: {', '.join(names)}")
     for target in targets:
-        target.server = server_of(args.kubeconfig, target.context)
+        given = (
+            target.arguments[target.arguments.index("--kubeconfig") + 1]
+            if "--kubeconfig" in target.arguments[:-1]
+            else None
+        )
+        target.server = server_of(given or args.kubeconfig, target.context)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     run_all(targets, out, args.kubeconfig, shared or ["tests_conformance"])
