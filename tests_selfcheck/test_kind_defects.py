@@ -6,7 +6,7 @@ flags, stay local).
 
 Only the run under the defect is made here: that the same checks pass on the healthy cluster is what the suite's own
 run on this kind cluster shows (scripts/test runs them there, before these). Each defect acts only on the namespaces
-of its own run (label kubia.test/run), so several run at once on one cluster; node loss takes the cluster lock as in
+of its own run (label kubia.test/run); they run one at a time (scripts/kind-defects); node loss takes a node lock as in
 any run. Marker nightly: left to the nightly workflow, for the CI budget.
 """
 
