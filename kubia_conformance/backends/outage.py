@@ -14,10 +14,9 @@ from datetime import datetime, timezone
 from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
-from kubia_conformance.backends.disruption import CONTROL_PLANE_LABEL, NodeDisruption
+from kubia_conformance.backends.disruption import NodeDisruption
 from kubia_conformance.cluster.connect import Cluster
-from kubia_conformance.cluster.namespaces import suite_namespaces
-from kubia_conformance.cluster.objects import annotations_of, is_node_ready, labels_of, meta, name_of, node_ready, phase
+from kubia_conformance.cluster.objects import annotations_of, is_node_ready, meta, name_of, node_ready, phase
 from kubia_conformance.cluster.retry import api
 from kubia_conformance.cluster.watch import Objects, watch_for
 from kubia_conformance.timeouts import Timeouts
@@ -29,10 +28,10 @@ STOPPED_BY = "kubia.test/stopped-by"
 OUT_OF_SERVICE = client.V1Taint(key="node.kubernetes.io/out-of-service", value="nodeshutdown", effect="NoExecute")
 
 
-def foreign_pods(cluster: Cluster, node: str) -> list[str]:
-    """Pods on node that belong neither to the suite nor to a DaemonSet: a stop would hurt someone else."""
-    pods = api(cluster.core.list_pod_for_all_namespaces, field_selector=f"spec.nodeName={node}").items
-    return foreign_among(pods, set(suite_namespaces(cluster)))
+def note(log: list[str], what: str) -> None:
+    """What happened to a node a check took, with its time: into the check's log and its stopwatch's marks."""
+    log.append(f"{clock(datetime.now(timezone.utc))} {what}")
+    stopwatch.mark("node", what)
 
 
 def foreign_among(pods: Iterable[client.V1Pod], ours: set[str]) -> list[str]:
@@ -43,18 +42,6 @@ def foreign_among(pods: Iterable[client.V1Pod], ours: set[str]) -> list[str]:
         if meta(p).namespace not in ours
         and not any(ref.kind == "DaemonSet" for ref in meta(p).owner_references or [])
         and phase(p) not in ("Succeeded", "Failed")
-    )
-
-
-def schedulable_workers(cluster: Cluster) -> list[str]:
-    """Worker nodes that are Ready, schedulable and free of taints that keep pods off: where a check can put a pod."""
-    return sorted(
-        name_of(n)
-        for n in api(cluster.core.list_node).items
-        if CONTROL_PLANE_LABEL not in labels_of(n)
-        and is_node_ready(n)
-        and not (n.spec and n.spec.unschedulable)
-        and not any(t.effect in ("NoSchedule", "NoExecute") for t in (n.spec.taints if n.spec else None) or [])
     )
 
 
@@ -92,8 +79,7 @@ class NodeOutage:
             self.before_disruption()
 
     def note(self, what: str) -> None:
-        self.log.append(f"{clock(datetime.now(timezone.utc))} {what}")
-        stopwatch.mark("node", what)
+        note(self.log, what)
 
     def stop(self) -> None:
         self._guard()

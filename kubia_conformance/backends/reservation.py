@@ -21,11 +21,10 @@ outright left (its lock expires by itself).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from typing import Any
 
 from kubia_conformance.backends.disruption import CONTROL_PLANE_LABEL
-from kubia_conformance.backends.outage import STOPPED_BY, foreign_among
+from kubia_conformance.backends.outage import STOPPED_BY, foreign_among, note
 from kubia_conformance.cluster.connect import Cluster
 from kubia_conformance.cluster.namespaces import suite_namespaces
 from kubia_conformance.cluster.objects import (
@@ -42,7 +41,6 @@ from kubia_conformance.cluster.retry import api
 from kubia_conformance.cluster.watch import Objects, WaitTimeout, watch_until
 from kubia_conformance.timeouts import Timeouts
 from kubia_conformance.timing import stopwatch
-from kubia_conformance.timing.clock import clock
 from kubia_conformance.verdicts import InfrastructureError
 
 RESERVED = "kubia.test/reserved"
@@ -86,12 +84,9 @@ class NodeReservation:
     timeouts: Timeouts
     log: list[str] = field(default_factory=list)
     held: bool = False
-    _others: set[str] = field(default_factory=set)
-    """The other suite namespaces, as of the last look."""
 
     def note(self, what: str) -> None:
-        self.log.append(f"{clock(datetime.now(timezone.utc))} {what}")
-        stopwatch.mark("node", what)
+        note(self.log, what)
 
     def take(self) -> None:
         """Reserves the node, and waits until no other check has pods or volumes on it."""
@@ -180,30 +175,27 @@ class NodeReservation:
         )
 
     def _wait_clear(self) -> None:
-        """Waits until, at one look, the node holds no pod of another suite namespace and no volume of one."""
-        while True:
-            self._others = set(suite_namespaces(self.cluster)) - {self.owner}
-            try:
-                watch_until(
-                    self.cluster.core.list_pod_for_all_namespaces,
-                    lambda pods: not self._pods_there(pods, self._others),
-                    timeout=self.timeouts.node_clear,
-                    what=f"other checks' pods to leave the reserved node {self.node}",
-                    describe=lambda pods: "still there: " + ", ".join(self._pods_there(pods, self._others)),
-                    field_selector=f"spec.nodeName={self.node}",
-                )
-                watch_until(
-                    self.cluster.core.list_persistent_volume,
-                    lambda volumes: not self._volumes_there(volumes, self._others),
-                    timeout=self.timeouts.node_clear,
-                    what=f"other checks' volumes on the reserved node {self.node} to go",
-                    describe=lambda volumes: "still there: " + ", ".join(self._volumes_there(volumes, self._others)),
-                )
-            except WaitTimeout as timeout:
-                raise NodeNotClear(str(timeout)) from None
-            pods = api(self.cluster.core.list_pod_for_all_namespaces, field_selector=f"spec.nodeName={self.node}")
-            if not self._pods_there({f"{meta(p).namespace}/{name_of(p)}": p for p in pods.items}, self._others):
-                return
+        """Waits until the node holds no pod of another suite namespace, then no volume of one (ensure_clear looks at
+        both again, under NoSchedule, and comes back here if something landed meanwhile)."""
+        others = set(suite_namespaces(self.cluster)) - {self.owner}
+        try:
+            watch_until(
+                self.cluster.core.list_pod_for_all_namespaces,
+                lambda pods: not self._pods_there(pods, others),
+                timeout=self.timeouts.node_clear,
+                what=f"other checks' pods to leave the reserved node {self.node}",
+                describe=lambda pods: "still there: " + ", ".join(self._pods_there(pods, others)),
+                field_selector=f"spec.nodeName={self.node}",
+            )
+            watch_until(
+                self.cluster.core.list_persistent_volume,
+                lambda volumes: not self._volumes_there(volumes, others),
+                timeout=self.timeouts.node_clear,
+                what=f"other checks' volumes on the reserved node {self.node} to go",
+                describe=lambda volumes: "still there: " + ", ".join(self._volumes_there(volumes, others)),
+            )
+        except WaitTimeout as timeout:
+            raise NodeNotClear(str(timeout)) from None
 
 
 def workers(cluster: Cluster) -> tuple[list[str], list[str]]:
