@@ -116,11 +116,13 @@ def main(names: list[str]) -> int:
     if not chosen:
         print(f"no defect starts with {', '.join(names)}; they are: {', '.join(short(d) for d in KIND_DEFECTS)}")
         return 2
-    results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
     for defect in chosen:
         print(f"== {defect.name}", flush=True)
-        results[short(defect)] = measure(defect)
-        print(json.dumps(results[short(defect)], indent=1), flush=True)
+        result = measure(defect)
+        print(json.dumps(result, indent=1), flush=True)
+        # Read again just before writing: another run (on another kind cluster, KUBIA_KIND_NAME) may have added rows.
+        results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+        results[short(defect)] = result
         RESULTS.write_text(json.dumps(results, indent=1) + "\n")
         write_readme(results)
     return 0
