@@ -32,7 +32,7 @@ def test_the_suite_rides_out_api_faults(local_cluster, tmp_path):
     kubeconfig = write_kubeconfig(proxy, tmp_path / "through-the-proxy")
     try:
         started = time.monotonic()
-        result = run_suite_to_end(*CHECKS, "--kubeconfig", str(kubeconfig), "-n", "2", timeout=RUN_TIMEOUT)
+        result = run_suite_to_end(*CHECKS, "--kubeconfig", str(kubeconfig), "-n", "4", timeout=RUN_TIMEOUT)
         took = time.monotonic() - started
     finally:
         proxy.stop()

@@ -81,6 +81,26 @@ def test_a_timed_out_wait_names_the_broken_invariant_as_its_cause():
     assert "(and then timed out after 60 s waiting for kubia-1 to be Ready" in str(explained), explained
 
 
+def test_a_broken_invariant_ends_a_wait_at_once():
+    r = Recorder().created("kubia-1")
+    timeline = PodTimeline(None, "ns", Timeouts(), history=r.history)  # never started: only its record is read
+    timeline.invariants.append(("at most one pod per identity", identity_violations))
+    judged = timeline.broken_now(0, "the wait for kubia-1 to be Ready")
+    assert judged == r.history.last_seq
+    r.created("kubia-1", uid="uid-second")
+    with pytest.raises(GuaranteeBroken) as broken:
+        timeline.broken_now(judged, "the wait for kubia-1 to be Ready")
+    assert str(broken.value).startswith("at most one pod per identity: kubia-1 uid uid-seco"), broken.value
+    assert str(broken.value).endswith("(seen during the wait for kubia-1 to be Ready, which stopped there)")
+
+
+def test_nothing_new_is_not_judged_again():
+    r = Recorder().created("kubia-1").created("kubia-1", uid="uid-second")
+    timeline = PodTimeline(None, "ns", Timeouts(), history=r.history)
+    timeline.invariants.append(("at most one pod per identity", identity_violations))
+    assert timeline.broken_now(r.history.last_seq, "a quiet window of 10 s") == r.history.last_seq
+
+
 def test_a_timed_out_wait_with_no_broken_invariant_stays_a_timeout():
     timeline = PodTimeline(None, "ns", Timeouts(), history=Recorder().created("kubia-0").history)
     timeline.invariants.append(("at most one pod per identity", identity_violations))

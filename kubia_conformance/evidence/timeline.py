@@ -86,14 +86,17 @@ class Timeline(Generic[S]):
     ) -> T:
         """Blocks until find(current objects) returns something other than None and returns it.
 
-        On timeout, the invariants are checked over everything the timeline saw: a violation is reported as the
-        cause (GuaranteeBroken); otherwise WaitTimeout with the objects as last seen.
+        A state that breaks an invariant ends the wait at once (GuaranteeBroken, see broken_now). On timeout, the
+        invariants are checked over everything the timeline saw: a violation is reported as the cause
+        (GuaranteeBroken); otherwise WaitTimeout with the objects as last seen.
         """
         deadline = time.monotonic() + timeout
         with stopwatch.measure("wait", what) as measured, self._watcher.changed:
             waited = False
+            judged = self._watcher.history.last_seq
             while True:
                 self._watcher.check_alive()
+                judged = self.broken_now(judged, f"the wait for {what}")
                 value = find(dict(self._watcher.current))
                 if value is not None:
                     measured.reach(self._watcher.last_recorded if waited else measured.started)
@@ -163,8 +166,10 @@ class Timeline(Generic[S]):
         first = self.sync() if since is None else since
         deadline = time.monotonic() + seconds
         with stopwatch.measure("hold", f"a quiet window of {seconds:.0f} s"), self._watcher.changed:
+            judged = first
             while (remaining := deadline - time.monotonic()) > 0:
                 self._watcher.check_alive()
+                judged = self.broken_now(judged, f"a quiet window of {seconds:.0f} s")
                 self._watcher.changed.wait(remaining)
         last = self.sync()
         with self._watcher.changed:
@@ -193,6 +198,18 @@ class Timeline(Generic[S]):
         with self._watcher.changed:
             self._watcher.check_alive()
             return self._watcher.history.span(seq)
+
+    def broken_now(self, judged: int, during: str) -> int:
+        """Fails the check as soon as it is failed: raises GuaranteeBroken if the states recorded after sequence number
+        judged break an invariant, and returns the last sequence number judged. An invariant holds over the whole
+        test, and a violation, once recorded, stays one whatever comes after: waiting on would only delay the
+        verdict (and a wait the violation makes impossible would run to its timeout). Call with changed held."""
+        last = self._watcher.history.last_seq
+        if last != judged and self.invariants:
+            causes = self.invariant_violations()
+            if causes:
+                raise GuaranteeBroken(f"{'; '.join(causes)} (seen during {during}, which stopped there)")
+        return last
 
     def explain(self, timed_out: WaitTimeout) -> AssertionError:
         """What to raise for a wait that timed out: the violation of an invariant that explains it, if the timeline

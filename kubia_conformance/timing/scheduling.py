@@ -6,8 +6,10 @@ and a worker keeps its next check even while others idle. Two long checks then r
 worker, and the run waits for them. With the durations of an earlier run, the first two checks of each worker are
 the i-th longest and the i-th shortest of the first 2 x workers (longest first), and the rest go, longest first,
 to whichever worker is free. A first run (or one with -p no:cacheprovider) plans from durations.json beside this
-file: each check's time in a run of the whole suite on the local cluster at the default width (refresh it with
-`python -m kubia_conformance.timing.scheduling .pytest_cache`), so that it too starts the longest first. The order
+file: each check's time in a run of the whole suite on the local cluster at the default width, and each
+self-check's in a run of scripts/test (refresh it with `python -m kubia_conformance.timing.scheduling
+.pytest_cache` after such a run: it adds to what is there), so that it too starts the longest first: the
+whole-cluster self-checks most of all, which last from 3 s to 4 min. The order
 of a run does not change what a check proves: each has its own namespace.
 """
 
@@ -25,7 +27,8 @@ from xdist.scheduler import LoadScheduling
 CACHE_KEY = "kubia_conformance/durations"
 """nodeid -> seconds (setup + call + teardown, less the wait for a node lock) of the check's last run."""
 SHIPPED = Path(__file__).with_name("durations.json")
-"""The durations a first run plans with: nodeid -> seconds, from a run of the whole suite on the local cluster."""
+"""The durations a first run plans with: nodeid -> seconds, from a run of the whole suite on the local cluster and,
+for the self-checks, of scripts/test."""
 
 
 def shipped_durations() -> dict[str, float]:
@@ -115,10 +118,12 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> LoadScheduli
 
 
 def main(cache_dir: str) -> None:
-    """Writes durations.json from the durations a run left in cache_dir (a .pytest_cache folder)."""
+    """Adds the durations a run left in cache_dir (a .pytest_cache folder) to durations.json, over the ones there."""
     cached = json.loads((Path(cache_dir) / "v" / CACHE_KEY).read_text())
-    durations = {k: round(float(v), 1) for k, v in sorted(cached.items()) if k.startswith("tests_conformance/")}
-    SHIPPED.write_text(json.dumps(durations, indent=1) + "\n")
+    durations = shipped_durations()
+    checks = ("tests_conformance/", "tests_selfcheck/")
+    durations.update({k: round(float(v), 1) for k, v in cached.items() if k.startswith(checks)})
+    SHIPPED.write_text(json.dumps(dict(sorted(durations.items())), indent=1) + "\n")
     print(f"{len(durations)} durations written to {SHIPPED}")
 
 
