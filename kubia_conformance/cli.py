@@ -2,7 +2,7 @@
 
   kubia-conformance compare BEFORE/report.json AFTER/report.json [--html PATH]   what changed between two runs
   kubia-conformance fleet OUT --context A --context B [-- PYTEST ARGUMENTS]     one run per cluster, one report
-  kubia-conformance cleanup [--kubeconfig PATH] [--context NAME] [--dry-run]     what killed runs left behind
+  kubia-conformance cleanup [--kubeconfig PATH] [--context NAME] [--run RUN] [--dry-run]  what killed runs left
 
 The checks themselves run under pytest (`pytest tests_conformance`, or `fleet`).
 """

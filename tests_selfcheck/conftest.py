@@ -7,6 +7,7 @@ import os
 import shlex
 import subprocess
 import sys
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,7 +22,7 @@ from kubia_conformance.cleanup import main as cleanup
 from kubia_conformance.cluster.connect import Cluster, connect
 from kubia_conformance.cluster.lock import suite_leases
 from kubia_conformance.cluster.manifests import MANIFESTS, load_manifests
-from kubia_conformance.cluster.namespaces import SUITE_SELECTOR
+from kubia_conformance.cluster.namespaces import OWNER_LABEL, RUN_LABEL, SUITE_SELECTOR, suite_namespaces
 from kubia_conformance.cluster.objects import node_ready
 from kubia_conformance.cluster.watch import WaitTimeout, watch_until
 
@@ -60,7 +61,15 @@ VOLUME_GONE_TIMEOUT = 60
 """A volume is deleted with its test but stays until its claim is gone (pv-protection)."""
 
 
-def disrupted_nodes(cluster: Cluster) -> list[str]:
+def owners(node: object) -> set[str]:
+    """The namespaces of the checks that stopped or reserved the node."""
+    stopped = (node.metadata.annotations or {}).get(STOPPED_BY)
+    return {str(t.value) for t in node.spec.taints or [] if t.key == RESERVED} | ({stopped} if stopped else set())
+
+
+def disrupted_nodes(cluster: Cluster, spared: set[str] | frozenset[str] = frozenset()) -> list[str]:
+    """Nodes not as the suite found them (not Ready, stopped, tainted out-of-service, cordoned or reserved), but for
+    those a running check holds (spared: the namespaces of the checks of other runs)."""
     return [
         f"{n.metadata.name} Ready={node_ready(n)}"
         f"{' annotated ' + STOPPED_BY if STOPPED_BY in (n.metadata.annotations or {}) else ''}"
@@ -68,10 +77,13 @@ def disrupted_nodes(cluster: Cluster) -> list[str]:
         f"{' cordoned' if n.spec.unschedulable else ''}"
         f"{' reserved' if any(t.key == RESERVED for t in n.spec.taints or []) else ''}"
         for n in cluster.core.list_node().items
-        if node_ready(n) != "True"
-        or STOPPED_BY in (n.metadata.annotations or {})
-        or any(t.key in (OUT_OF_SERVICE.key, RESERVED) for t in n.spec.taints or [])
-        or n.spec.unschedulable
+        if not owners(n) & spared
+        and (
+            node_ready(n) != "True"
+            or STOPPED_BY in (n.metadata.annotations or {})
+            or any(t.key in (OUT_OF_SERVICE.key, RESERVED) for t in n.spec.taints or [])
+            or n.spec.unschedulable
+        )
     ]
 
 
@@ -81,28 +93,36 @@ def why_not_gone(namespace: object) -> str:
     return f"{namespace.metadata.name} ({namespace.status.phase}{'; ' if conditions else ''}{'; '.join(conditions)})"
 
 
-def assert_nothing_left(cluster: Cluster, namespace_grace: float = 0) -> None:
-    """No node the suite disrupted, no Lease of its cluster lock, no suite namespace (after namespace_grace seconds:
-    a run waits for its own namespaces to go before it exits) and, once their claims are gone, no suite volume."""
-    broken = disrupted_nodes(cluster)
+def assert_nothing_left(cluster: Cluster, namespace_grace: float = 0, run: str | None = None) -> None:
+    """No node the suite disrupted, no Lease of its node locks, no suite namespace (after namespace_grace seconds:
+    a run waits for its own namespaces to go before it exits) and, once their claims are gone, no suite volume.
+    With run: no namespace of that run, and nothing else but what running checks of other runs hold (their
+    namespaces exist), so that runs side by side on one cluster each check their own."""
+    spared = set() if run is None else set(suite_namespaces(cluster)) - set(suite_namespaces(cluster, run))
+    broken = disrupted_nodes(cluster, spared)
     assert not broken, f"nodes left disrupted: {', '.join(broken)}"
-    leases = suite_leases(cluster)
-    assert not leases, f"cluster lock Leases left: {', '.join(leases)}"
+    leases = [name for name, owner in suite_leases(cluster).items() if owner not in spared]
+    assert not leases, f"node lock Leases left: {', '.join(leases)}"
+
+    def left(volumes: dict[str, object]) -> list[str]:
+        return [name for name, pv in volumes.items() if (pv.metadata.labels or {}).get(OWNER_LABEL) not in spared]
+
     try:
         watch_until(
             cluster.core.list_namespace,
             lambda objects: not objects,
             timeout=namespace_grace,
-            what="the suite's namespaces to be removed",
-            label_selector=SUITE_SELECTOR,
+            what=f"the namespaces of run {run} to be removed" if run else "the suite's namespaces to be removed",
+            label_selector=SUITE_SELECTOR if run is None else f"{SUITE_SELECTOR},{RUN_LABEL}={run}",
             describe=lambda objects: ", ".join(why_not_gone(ns) for ns in objects.values()),
         )
         watch_until(
             cluster.core.list_persistent_volume,
-            lambda objects: not objects,
+            lambda objects: not left(objects),
             timeout=VOLUME_GONE_TIMEOUT,
             what="the suite's volumes to be removed",
             label_selector=SUITE_SELECTOR,
+            describe=lambda objects: ", ".join(left(objects)),
         )
     except WaitTimeout as timeout:
         raise AssertionError(f"left behind: {timeout}") from None
@@ -121,13 +141,17 @@ def left_clean(local_cluster: Cluster) -> Iterator[None]:
 
 
 @pytest.fixture
-def kind_left_clean(kind_nodes: Cluster) -> Iterator[None]:
-    """left_clean, on the kind cluster."""
-    yield
+def kind_run(kind_nodes: Cluster, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A run of its own on the kind cluster (KUBIA_RUN_ID: its namespaces carry the id), checked after the test to
+    have left nothing behind, as left_clean, but for what running checks of other runs hold: defects run side by
+    side there. If it did leave something, that is removed (cleanup --run), and nothing of the others."""
+    run = f"defect-{uuid.uuid4().hex[:12]}"
+    monkeypatch.setenv("KUBIA_RUN_ID", run)
+    yield run
     try:
-        assert_nothing_left(kind_nodes, namespace_grace=LEFTOVERS_GONE_TIMEOUT)
+        assert_nothing_left(kind_nodes, namespace_grace=LEFTOVERS_GONE_TIMEOUT, run=run)
     except AssertionError:
-        cleanup([])
+        cleanup(["--run", run])
         raise
 
 

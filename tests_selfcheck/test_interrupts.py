@@ -1,6 +1,7 @@
 """A run that fails or is interrupted (Ctrl-C) leaves nothing behind: no namespace, no volume, no stopped node,
 no out-of-service taint, no suite annotation. Interrupts land mid-deploy, mid-quiet-window and mid-node-loss, each
-detected by watching the cluster, not by timing."""
+detected by watching the cluster, not by timing. What a run killed outright left, cleanup removes, and with --run
+only that run's, sparing another run's running checks."""
 
 from __future__ import annotations
 
@@ -14,6 +15,11 @@ from kubernetes import watch
 from conftest import REPO, assert_nothing_left, run_suite_to_end, suite_command
 from kubia_conformance.backends.outage import STOPPED_BY
 from kubia_conformance.backends.readiness import READINESS_LABEL, UNREADY
+from kubia_conformance.backends.reservation import reserved_nodes, set_reservation, workers
+from kubia_conformance.cleanup import main as cleanup
+from kubia_conformance.cluster.lock import NAMESPACE as LEASE_NAMESPACE
+from kubia_conformance.cluster.lock import NODE_PREFIX, lease_body, suite_leases
+from kubia_conformance.cluster.namespaces import RUN_LABEL, SUITE, SUITE_LABEL, suite_namespaces
 
 pytestmark = [pytest.mark.whole_cluster, pytest.mark.usefixtures("left_clean")]
 
@@ -87,3 +93,40 @@ def test_a_failing_node_loss_scenario_restores_the_node(local_cluster):
     assert "stopped (" in output, f"expected the scenario to stop a node:\n{output[-3000:]}"
     assert result.returncode == 1, f"expected the scenario to fail after the stop:\n{output[-3000:]}"
     assert_nothing_left(local_cluster)
+
+
+def test_cleaning_up_one_run_spares_what_another_runs_checks_hold(local_cluster):
+    """`cleanup --run` on a shared cluster: a killed run's namespace and Lease go, and so do a reservation and a Lease
+    whose check's namespace is gone; a running check of another run keeps its node reservation and its Lease."""
+    every, _ = workers(local_cluster)
+    held, orphaned = every[0], every[1]
+    running = create_namespace_of_run(local_cluster, "another-run")
+    killed = create_namespace_of_run(local_cluster, "killed-run")
+    try:
+        set_reservation(local_cluster, held, running)
+        set_reservation(local_cluster, orphaned, "kubia-gone")
+        for owner in (running, killed, "kubia-gone"):
+            body = lease_body(f"{NODE_PREFIX}test-{owner}", "node", "a test", 60, owner=owner)
+            local_cluster.coordination.create_namespaced_lease(LEASE_NAMESPACE, body)
+
+        result = subprocess.run(
+            [sys.executable, "-m", "kubia_conformance.cleanup", "--run", "killed-run"],
+            capture_output=True,
+            text=True,
+            timeout=POINT_TIMEOUT,
+            check=False,
+        )
+        assert result.returncode == 0, f"cleanup --run failed:\n{result.stdout}{result.stderr}"
+        assert set(suite_namespaces(local_cluster)) == {running}, result.stdout
+        assert reserved_nodes(local_cluster) == {held: running}, result.stdout
+        assert suite_leases(local_cluster) == {f"{NODE_PREFIX}test-{running}": running}, result.stdout
+        assert_nothing_left(local_cluster, run="killed-run")
+        with pytest.raises(AssertionError, match=f"nodes left disrupted: {held}"):
+            assert_nothing_left(local_cluster)
+    finally:
+        cleanup([])
+
+
+def create_namespace_of_run(cluster, run):
+    body = {"metadata": {"generateName": "kubia-", "labels": {SUITE_LABEL: SUITE, RUN_LABEL: run}}}
+    return cluster.core.create_namespace(body).metadata.name

@@ -6,13 +6,12 @@ flags, stay local).
 
 Only the run under the defect is made here: that the same checks pass on the healthy cluster is what the suite's own
 run on this kind cluster shows (scripts/test runs them there, before these). Each defect acts only on the namespaces
-of its own run (label kubia.test/run); they run one at a time (scripts/kind-defects); node loss takes a node lock as in
-any run. Marker nightly: left to the nightly workflow, for the CI budget.
+of its own run (label kubia.test/run), and each checks afterwards that its run left nothing behind, sparing what the
+others' running checks hold (kind_run), so they run side by side (scripts/kind-defects); node loss takes a node lock
+as in any run. Marker nightly: left to the nightly workflow, for the CI budget.
 """
 
 from __future__ import annotations
-
-import uuid
 
 import pytest
 from test_defects import DEFECTS, Defect, program, said_and_failed
@@ -21,7 +20,7 @@ from conftest import run_suite_to_end
 from kubia_conformance.cluster.namespaces import RUN_LABEL
 from kubia_conformance.report.results import read_outcomes
 
-pytestmark = [pytest.mark.kind_defects, pytest.mark.usefixtures("kind_left_clean")]
+pytestmark = [pytest.mark.kind_defects]
 
 CONTAINER_DEFECTS = [
     Defect(
@@ -68,10 +67,8 @@ KIND_DEFECTS = CONTAINER_DEFECTS + [d for d in DEFECTS if short(d) not in LOCAL_
     ],
     ids=[short(d) for d in KIND_DEFECTS],
 )
-def test_defect_on_kind_fails_the_checks_that_guard_it(defect, kind_nodes, tmp_path, monkeypatch):
-    run = f"defect-{uuid.uuid4().hex[:12]}"
-    monkeypatch.setenv("KUBIA_RUN_ID", run)
-    monkeypatch.setenv("KUBIA_DEFECT_NAMESPACES", f"{RUN_LABEL}={run}")
+def test_defect_on_kind_fails_the_checks_that_guard_it(defect, kind_nodes, kind_run, tmp_path, monkeypatch):
+    monkeypatch.setenv("KUBIA_DEFECT_NAMESPACES", f"{RUN_LABEL}={kind_run}")
     with defect.apply(kind_nodes, tmp_path):
         run_suite_to_end(*defect.checks, *defect.suite_arguments(), "--junitxml", str(tmp_path / "broken.xml"))
     said_and_failed(f"defect on kind: {defect.name}", defect, read_outcomes(tmp_path / "broken.xml"))

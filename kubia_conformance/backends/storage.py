@@ -9,7 +9,7 @@ from kubernetes.client.exceptions import ApiException
 
 from kubia_conformance.cluster.connect import Cluster, PreflightError
 from kubia_conformance.cluster.manifests import load_manifest
-from kubia_conformance.cluster.namespaces import SUITE, SUITE_LABEL
+from kubia_conformance.cluster.namespaces import OWNER_LABEL, SUITE, SUITE_LABEL
 from kubia_conformance.cluster.objects import annotations_of, name_of
 from kubia_conformance.cluster.retry import api
 
@@ -64,7 +64,7 @@ class StaticStorage:
         for claim in claims:
             volume = load_manifest("kubia-persistentvolume.yaml")
             name = f"{namespace}-{claim}"
-            volume["metadata"] = {"name": name, "labels": {SUITE_LABEL: SUITE, "kubia.test/namespace": namespace}}
+            volume["metadata"] = {"name": name, "labels": {SUITE_LABEL: SUITE, OWNER_LABEL: namespace}}
             volume["spec"]["hostPath"]["path"] = f"/tmp/{name}"
             volume["spec"]["claimRef"] = {"namespace": namespace, "name": claim}
             try:
@@ -76,7 +76,7 @@ class StaticStorage:
     def release(self, cluster: Cluster, namespace: str) -> None:
         api(
             cluster.core.delete_collection_persistent_volume,
-            label_selector=f"{SUITE_LABEL}={SUITE},kubia.test/namespace={namespace}",
+            label_selector=f"{SUITE_LABEL}={SUITE},{OWNER_LABEL}={namespace}",
         )
 
 

@@ -26,8 +26,8 @@ from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
 from kubia_conformance.cluster.connect import Cluster
-from kubia_conformance.cluster.namespaces import SUITE, SUITE_LABEL
-from kubia_conformance.cluster.objects import name_of, version_of
+from kubia_conformance.cluster.namespaces import OWNER_LABEL, SUITE, SUITE_LABEL
+from kubia_conformance.cluster.objects import labels_of, name_of, version_of
 from kubia_conformance.cluster.retry import api
 from kubia_conformance.cluster.watch import Objects, WaitTimeout, watch_until
 from kubia_conformance.timeouts import Timeouts
@@ -84,9 +84,12 @@ def holder_of(lease: client.V1Lease) -> str:
     return str(lease.spec.holder_identity) if lease.spec and lease.spec.holder_identity else "nobody"
 
 
-def lease_body(name: str, kind: str, holder: str, duration: float, version: str | None = None) -> dict[str, Any]:
+def lease_body(
+    name: str, kind: str, holder: str, duration: float, *, version: str | None = None, owner: str = ""
+) -> dict[str, Any]:
     moment = micro_time(now())
-    metadata: dict[str, Any] = {"name": name, "labels": {SUITE_LABEL: SUITE, KIND_LABEL: kind}}
+    labels = {SUITE_LABEL: SUITE, KIND_LABEL: kind, **({OWNER_LABEL: owner} if owner else {})}
+    metadata: dict[str, Any] = {"name": name, "labels": labels}
     if version is not None:
         metadata["resourceVersion"] = version
     return {
@@ -110,13 +113,16 @@ class NodeLock:
     """A disruptive check's hold on the nodes it may take down: one Lease per node, taken without waiting
     (try_take), or the first of several nodes to be free (take_first)."""
 
-    def __init__(self, cluster: Cluster, *, what: str, timeouts: Timeouts) -> None:
+    def __init__(self, cluster: Cluster, *, what: str, timeouts: Timeouts, owner: str = "") -> None:
         self._leases = cluster.coordination
         self.kind = "node"
         self.name = ""
         """The Lease held, once one is."""
         self.node = ""
         self.holder = holder_identity(what)
+        self.owner = owner
+        """The namespace of the check that holds the lock (a label of the Lease): cleanup.py tells a Lease a check
+        that is over left from one a running check holds."""
         self._timeouts = timeouts
         self._timeout = timeouts.cluster_lock
         self._observed = Observed(timeouts.lease)
@@ -149,7 +155,7 @@ class NodeLock:
             )
 
     def _body(self, name: str, version: str | None = None) -> dict[str, Any]:
-        return lease_body(name, self.kind, self.holder, self._timeouts.lease, version)
+        return lease_body(name, self.kind, self.holder, self._timeouts.lease, version=version, owner=self.owner)
 
     def _start_renewing(self) -> None:
         self._renewer = threading.Thread(target=self._renew, name=f"lease-{self.name}", daemon=True)
@@ -266,11 +272,16 @@ class NodeLock:
                 ) from None
 
 
-def suite_leases(cluster: Cluster) -> list[str]:
-    """The suite's Leases left on the cluster (by runs killed before they could give them back)."""
+def suite_leases(cluster: Cluster) -> dict[str, str]:
+    """The suite's Leases on the cluster: name -> the namespace of the check that took it ("" if it says none).
+    A running check holds its Lease; after the run, one is left only by a run killed before it could give it back."""
     leases = api(cluster.coordination.list_namespaced_lease, NAMESPACE, label_selector=LOCK_SELECTOR).items
-    return [name_of(lease) for lease in leases]
+    return {name_of(lease): labels_of(lease).get(OWNER_LABEL, "") for lease in leases}
 
 
-def delete_suite_leases(cluster: Cluster) -> None:
-    api(cluster.coordination.delete_collection_namespaced_lease, NAMESPACE, label_selector=LOCK_SELECTOR)
+def delete_lease(cluster: Cluster, name: str) -> None:
+    try:
+        api(cluster.coordination.delete_namespaced_lease, name, NAMESPACE)
+    except ApiException as error:
+        if error.status != 404:
+            raise

@@ -22,6 +22,9 @@ RUN_LABEL = "kubia.test/run"
 made when the suite starts. What one run made can be told from another's on the same cluster (the self-checks scope
 a broken cluster's defect to the run that checks it, so that several run at once)."""
 SUITE_SELECTOR = f"{SUITE_LABEL}={SUITE}"
+OWNER_LABEL = "kubia.test/namespace"
+"""On what a check makes outside its namespace (a volume in static mode, a node lock's Lease): that namespace. What
+a check that is over left behind is what names a namespace that no longer exists (cleanup.py)."""
 
 
 def label_value(text: str) -> str:
@@ -62,8 +65,10 @@ def delete_namespace(cluster: Cluster, name: str) -> None:
             raise
 
 
-def suite_namespaces(cluster: Cluster) -> list[str]:
-    return [name_of(ns) for ns in api(cluster.core.list_namespace, label_selector=SUITE_SELECTOR).items]
+def suite_namespaces(cluster: Cluster, run: str | None = None) -> list[str]:
+    """The suite's namespaces on the cluster; of one run only, if given."""
+    selector = SUITE_SELECTOR if run is None else f"{SUITE_SELECTOR},{RUN_LABEL}={label_value(run)}"
+    return [name_of(ns) for ns in api(cluster.core.list_namespace, label_selector=selector).items]
 
 
 def wait_namespaces_gone(cluster: Cluster, names: set[str], timeout: float) -> None:
