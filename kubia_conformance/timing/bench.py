@@ -17,8 +17,9 @@ $KUBIA_DNS_SERVER when that is set) and prints one row:
 - latency median and p95: per watched wait that waited, from the state's arrival on the watch to the check going
   on (DNS polls are left out: their latency is inside the poll interval);
 - ratio: sum / converge, how much longer the checks took than the cluster's own work in them;
-- sched: longest when the run started the longest checks first (scheduling.py), with the durations an earlier run
-  of this bench left in its own pytest cache (in --out); load (xdist's own) for the first run.
+- sched: every run starts the longest checks first (scheduling.py): cached, by the durations an earlier run of
+  this bench left in its own pytest cache (in --out); shipped, by timing/durations.json alone (the first run, as a
+  user's first run).
 With --whole-at W it also runs the whole suite, disruptive checks included, at width W. Then a table per check of
 the last run. Each run's timings and JUnit file stay in --out.
 """
@@ -50,8 +51,8 @@ class Run:
     began: float
     """time.time() when the pytest process was started."""
     scheduling: str
-    """longest: longest checks first, by the durations an earlier run of this bench left in its cache; load: xdist's
-    own (the first run)."""
+    """cached: longest checks first by the durations an earlier run of this bench left in its cache; shipped: by
+    timing/durations.json (the first run)."""
 
     @property
     def startup(self) -> float:
@@ -88,7 +89,7 @@ def percentile(values: list[float], fraction: float) -> float:
 def run(label: str, width: int, marker: str | None, out: Path, pytest_args: list[str]) -> Run:
     timings, junit = out / f"{label}.json", out / f"{label}.xml"
     cache = out / "cache"
-    scheduling = "longest" if (cache / "v" / CACHE_KEY).exists() else "load"
+    scheduling = "cached" if (cache / "v" / CACHE_KEY).exists() else "shipped"
     command = [sys.executable, "-m", "pytest", "tests_conformance", "-q", "-o", f"cache_dir={cache}"]
     command += ["-n", str(width), "--timings", str(timings), "--junitxml", str(junit)]
     command += ["-m", marker] if marker else []
