@@ -26,6 +26,7 @@ from kubia_conformance.evidence.ordering import (
     scale_down_violations,
     unavailability_violations,
     waited_as_if_ordered,
+    without_repeats,
 )
 
 
@@ -79,6 +80,24 @@ def test_replacement_order_follows_first_termination_of_each_incarnation():
         .deleted("kubia-1")
     )
     assert replacement_order(t.states) == ["kubia-2", "kubia-1"]
+
+
+def test_a_pod_replaced_twice_in_a_row_is_one_step_of_the_order():
+    # Seen with the real kube-controller-manager: kubia-0 made during a phased update, deleted while Pending, made
+    # again. Which pods were replaced, and in which order, is unchanged; a pod replaced again later is not.
+    t = (
+        Timeline()
+        .terminating("kubia-1")
+        .deleted("kubia-1")
+        .terminating("kubia-0")
+        .deleted("kubia-0")
+        .created("kubia-0", uid="new-0")
+        .add("kubia-0", uid="new-0", terminating=True)
+        .add("kubia-0", uid="new-0", event="DELETED", terminating=True)
+    )
+    assert replacement_order(t.states) == ["kubia-1", "kubia-0", "kubia-0"]
+    assert without_repeats(replacement_order(t.states)) == ["kubia-1", "kubia-0"]
+    assert without_repeats(["kubia-2", "kubia-1", "kubia-2", "kubia-0"]) == ["kubia-2", "kubia-1", "kubia-2", "kubia-0"]
 
 
 def test_one_incarnation_after_another_is_accepted():
