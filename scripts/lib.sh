@@ -178,7 +178,9 @@ runc_wrapper() {
 }
 
 # ensure_docker: installs docker.io from Debian if there is no engine, starts dockerd if none runs (recording its
-# pid, so that the last `down` stops it), and makes sure privileged containers can run.
+# pid, so that the last `down` stops it), and makes sure privileged containers can run. dockerd gets a session of
+# its own: a signal to the process group of the script that started it (a CI runner cancelling a step, a `kill --
+# -PGID`) must not take the engine down under the other clusters' containers.
 ensure_docker() {
   local marker=$cache/docker/started-by-scripts runtime_args=()
   mkdir -p "$cache/docker"
@@ -192,7 +194,7 @@ ensure_docker() {
       runtime_args=(--add-runtime "$docker_runtime=$(runc_wrapper)" --default-runtime "$docker_runtime")
     fi
     log "starting dockerd${runtime_args[*]:+ (default runtime: runc-wrapper, see scripts/lib.sh)}"
-    nohup dockerd "${runtime_args[@]}" >"$cache/docker/dockerd.log" 2>&1 &
+    setsid nohup dockerd "${runtime_args[@]}" >"$cache/docker/dockerd.log" 2>&1 </dev/null &
     echo $! >"$marker"
     wait_for dockerd 60 docker info || fail dockerd "$cache/docker/dockerd.log"
   fi
