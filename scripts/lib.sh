@@ -139,6 +139,12 @@ ensure_chromium() {
 # shellcheck disable=SC2034 # used by the scripts that source this file
 local_width=16
 
+# The xdist width for the suite on kind from this machine (scripts/run-kind; it was -n auto, 2 workers here). On 2
+# cores kind itself is the limit: the 46 non-disruptive checks took 447 s at -n 8 (scripts/bench on kind, 92 % of
+# their summed time the cluster converging) and 490 s at -n 4 (the Job, from inside); wider only queues more pods.
+# shellcheck disable=SC2034 # used by the scripts that source this file
+kind_width=8
+
 # How many local clusters the whole-cluster self-checks run on side by side (scripts/test), each check on a cluster of
 # its own: they wait on their cluster, not on the CPU (README, "How fast"). With the longest started first (the
 # shipped durations), their 44 checks sum to about 29 min: about 6 min each on five.

@@ -1,14 +1,18 @@
 """The time split behind scripts/bench (what counts as the cluster converging, as a hold, as overhead), the
 longest-first plan, and deletes whose answer was lost."""
 
+import json
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pytest
 from kubernetes.client.exceptions import ApiException
 
 from kubia_conformance.cluster.retry import api_delete
 from kubia_conformance.timing import stopwatch
-from kubia_conformance.timing.scheduling import initial_plan
+from kubia_conformance.timing.scheduling import SHIPPED_TAKERS, initial_plan
 from kubia_conformance.timing.split import split
 
 
@@ -61,6 +65,29 @@ def test_longest_first_pairs_each_long_check_with_a_short_one():
     # longest first: 3 (35), 1 (30), 5 (20), 6 (12), 2 (10), 4 (8), 0 (5); the first six are paired end to end
     assert plan == [[3, 4], [1, 2], [5, 6]]
     assert rest == [0]
+
+
+def test_checks_that_take_a_node_go_out_first_whatever_their_length():
+    durations = [5, 30, 10, 35, 8, 20, 12]
+    takes = [False, False, True, False, False, False, True]
+    plan, rest = initial_plan(durations, workers=3, first=takes)
+    # 6 (12) and 2 (10) take a node: first, each to its own worker; then 3 (35), 1 (30), 5 (20), 4 (8), 0 (5)
+    assert plan == [[6, 4], [2, 5], [3, 1]]
+    assert rest == [0]
+
+
+def test_the_shipped_node_takers_are_the_disruptive_checks():
+    collected = subprocess.run(
+        [sys.executable, "-m", "pytest", "tests_conformance", "--collect-only", "-q", "-m", "disruptive"],
+        cwd=Path(__file__).resolve().parent.parent,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    disruptive = {line for line in collected.stdout.splitlines() if "::" in line}
+    assert disruptive == set(json.loads(SHIPPED_TAKERS.read_text())), (
+        "refresh kubia_conformance/timing/node-takers.json"
+    )
 
 
 def test_longest_first_with_more_workers_than_checks():

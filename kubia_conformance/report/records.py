@@ -144,8 +144,11 @@ class CheckRecorder:
 
     def pytest_sessionfinish(self) -> None:
         ended = time.time()
+        ran = [c for c in self._checks.values() if c.outcome != "skipped"]
         remember_durations(
-            self._config, {c.nodeid: c.own_duration for c in self._checks.values() if c.outcome != "skipped"}
+            self._config,
+            {c.nodeid: c.own_duration for c in ran},
+            {c.nodeid for c in ran if any(m["kind"] == "lock" for m in c.measurements)},
         )
         if self._timings is not None:
             timings = {
