@@ -22,7 +22,7 @@ from kubia_conformance.cleanup import main as cleanup
 from kubia_conformance.cluster.connect import Cluster, connect
 from kubia_conformance.cluster.lock import suite_leases
 from kubia_conformance.cluster.manifests import MANIFESTS, load_manifests
-from kubia_conformance.cluster.namespaces import OWNER_LABEL, RUN_LABEL, SUITE_SELECTOR, suite_namespaces
+from kubia_conformance.cluster.namespaces import OWNER_LABEL, RUN_LABEL, SUITE_SELECTOR, run_and_other_namespaces
 from kubia_conformance.cluster.objects import node_ready
 from kubia_conformance.cluster.watch import WaitTimeout, watch_until
 
@@ -98,7 +98,7 @@ def assert_nothing_left(cluster: Cluster, namespace_grace: float = 0, run: str |
     a run waits for its own namespaces to go before it exits) and, once their claims are gone, no suite volume.
     With run: no namespace of that run, and nothing else but what running checks of other runs hold (their
     namespaces exist), so that runs side by side on one cluster each check their own."""
-    spared = set() if run is None else set(suite_namespaces(cluster)) - set(suite_namespaces(cluster, run))
+    _, spared = run_and_other_namespaces(cluster, run)
     broken = disrupted_nodes(cluster, spared)
     assert not broken, f"nodes left disrupted: {', '.join(broken)}"
     leases = [name for name, owner in suite_leases(cluster).items() if owner not in spared]

@@ -17,7 +17,7 @@ import pytest
 from browser import render
 from test_defects import DEFECTS
 
-from conftest import REPO, assert_nothing_left
+from conftest import REPO, assert_nothing_left, run_suite_to_end
 from kubia_conformance.cluster.connect import connect
 
 pytestmark = [pytest.mark.whole_cluster, pytest.mark.usefixtures("left_clean")]
@@ -106,23 +106,9 @@ def test_a_fleet_run_over_two_clusters_is_one_report_with_a_matrix(second_cluste
 
 def test_compare_of_a_healthy_run_and_a_run_under_a_defect_says_the_regression(local_cluster, tmp_path):
     healthy, broken = tmp_path / "healthy", tmp_path / "broken"
-    base = [
-        sys.executable,
-        "-m",
-        "pytest",
-        "-p",
-        "no:cacheprovider",
-        "-q",
-        "--dns-server",
-        os.environ["KUBIA_DNS_SERVER"],
-    ]
-    subprocess.run(
-        [*base, *CHECKS, "--report", str(healthy)], cwd=REPO, check=False, capture_output=True, timeout=RUN_TIMEOUT
-    )
+    run_suite_to_end(*CHECKS, "--report", str(healthy), timeout=RUN_TIMEOUT)
     with CLAIM_CLEANER.apply(local_cluster, tmp_path):
-        subprocess.run(
-            [*base, *CHECKS, "--report", str(broken)], cwd=REPO, check=False, capture_output=True, timeout=RUN_TIMEOUT
-        )
+        run_suite_to_end(*CHECKS, "--report", str(broken), timeout=RUN_TIMEOUT)
 
     compared = kubia_conformance(
         "compare", str(healthy / "report.json"), str(broken / "report.json"), "--html", str(tmp_path / "compare.html")

@@ -10,7 +10,7 @@ from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
 from kubia_conformance.cluster.connect import Cluster
-from kubia_conformance.cluster.objects import name_of
+from kubia_conformance.cluster.objects import labels_of, name_of
 from kubia_conformance.cluster.retry import api
 from kubia_conformance.cluster.watch import watch_until
 
@@ -65,10 +65,16 @@ def delete_namespace(cluster: Cluster, name: str) -> None:
             raise
 
 
-def suite_namespaces(cluster: Cluster, run: str | None = None) -> list[str]:
-    """The suite's namespaces on the cluster; of one run only, if given."""
-    selector = SUITE_SELECTOR if run is None else f"{SUITE_SELECTOR},{RUN_LABEL}={label_value(run)}"
-    return [name_of(ns) for ns in api(cluster.core.list_namespace, label_selector=selector).items]
+def suite_namespaces(cluster: Cluster) -> list[str]:
+    return [name_of(ns) for ns in api(cluster.core.list_namespace, label_selector=SUITE_SELECTOR).items]
+
+
+def run_and_other_namespaces(cluster: Cluster, run: str | None) -> tuple[list[str], set[str]]:
+    """The suite's namespaces of run, and those of every other run (whose checks may still be running), from one
+    list; run None: every suite namespace, and no other run."""
+    listed = api(cluster.core.list_namespace, label_selector=SUITE_SELECTOR).items
+    ours = [name_of(ns) for ns in listed if run is None or labels_of(ns).get(RUN_LABEL) == label_value(run)]
+    return ours, {name_of(ns) for ns in listed} - set(ours)
 
 
 def wait_namespaces_gone(cluster: Cluster, names: set[str], timeout: float) -> None:
