@@ -37,12 +37,18 @@ def test_available_replicas_count_a_pod_only_after_min_ready_seconds(kubia):
 
 def test_a_rolling_update_waits_min_ready_seconds_between_pods(kubia):
     """Span: from the template change until every pod is Ready at the new revision: each old pod starts terminating
-    only once the pod replaced before it has been Running and Ready for minReadySeconds."""
+    only once the pod replaced before it has been Running and Ready for minReadySeconds. (minReadySeconds is set
+    once the set is Ready: the creation under it is the check above, and here it would only add 2 x 5 s.)"""
     names = pod_names(3)
-    kubia.deploy_ready(len(names), min_ready_seconds=MIN_READY)
+    kubia.deploy_ready(len(names))
+    kubia.patch({"spec": {"minReadySeconds": MIN_READY}}, f"minReadySeconds set to {MIN_READY}")
+    generation = kubia.statefulset().metadata.generation
     kubia.wait_status(
-        lambda status: (status.available_replicas or 0) == len(names),
-        f"availability: availableReplicas to reach {len(names)} before the update",
+        lambda status: (
+            (status.observed_generation or 0) >= generation and (status.available_replicas or 0) == len(names)
+        ),
+        f"availability: the controller to see minReadySeconds {MIN_READY} and availableReplicas to reach "
+        f"{len(names)} before the update",
     )
     mark = kubia.timeline.sync()
     guarantee = f"a rolling update waits minReadySeconds ({MIN_READY}) between pods"

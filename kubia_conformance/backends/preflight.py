@@ -15,11 +15,15 @@ from kubia_conformance.options import Options
 from kubia_conformance.timeouts import Timeouts
 
 
-def preflight(options: Options, timeouts: Timeouts) -> tuple[Cluster, Capabilities]:
-    """The cluster, connected and checked, and what it can do. Raises PreflightError with the one line to show."""
+def preflight(options: Options, timeouts: Timeouts, *, ask_permissions: bool = True) -> tuple[Cluster, Capabilities]:
+    """The cluster, connected and checked, and what it can do. Raises PreflightError with the one line to show.
+
+    ask_permissions=False leaves out the RBAC questions (49 access reviews): an xdist worker's, whose controller
+    asked them of the same cluster before it started any worker."""
     cluster = connect(options.kubeconfig, options.context, timeouts.api_probe)
     try:
-        check_permissions(cluster)
+        if ask_permissions:
+            check_permissions(cluster)
         storage = choose_storage(cluster, options.storage_mode, options.storage_class)
         dns = choose_dns(cluster, options.dns_servers, options.cluster_domain, timeouts)
         disruption = choose_disruption(cluster, options, timeouts)
