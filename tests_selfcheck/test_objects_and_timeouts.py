@@ -7,6 +7,7 @@ import dataclasses
 import pytest
 from kubernetes import client
 
+from kubia_conformance.backends.disruption import CommandNodes, ContainerNodes, backend_facts, from_facts
 from kubia_conformance.cluster.objects import (
     claim_name,
     is_statefulset_pod,
@@ -86,3 +87,18 @@ def test_the_scale_multiplies_every_timeout_but_the_fixed_ones():
         factor = 1 if field.name in fixed else 3
         assert getattr(scaled, field.name) == getattr(base, field.name) * factor, field.name
     assert all(f.metadata[FIXED] for f in fields if f.name in fixed), "each fixed value says why it must not scale"
+
+
+@pytest.mark.parametrize(
+    ("backend", "refusal"),
+    [
+        (ContainerNodes("docker", 30.0), ""),
+        (CommandNodes("virsh destroy {node}", "virsh start {node}", 30.0), ""),
+        (None, "off: context 'prod' matches none of --disruptive-contexts kind-*,kwok-*"),
+    ],
+)
+def test_a_worker_takes_the_node_backend_its_controller_chose(backend, refusal):
+    """xdist workers rebuild the controller's node backend from plain strings (workerinput carries nothing else)."""
+    facts = backend_facts(backend, refusal)
+    assert all(isinstance(value, str) for value in facts.values())
+    assert from_facts(facts, 30.0) == (backend, refusal)

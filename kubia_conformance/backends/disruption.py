@@ -149,3 +149,22 @@ def choose_disruption(cluster: Cluster, options: Options, timeouts: Timeouts) ->
             "pass --node-stop-command and --node-start-command"
         )
     return backend, ""
+
+
+def backend_facts(backend: NodeDisruption | None, refusal: str) -> dict[str, str]:
+    """The chosen backend (or why there is none) as plain strings: what an xdist worker needs to take its
+    controller's choice instead of asking the cluster and the container engine again."""
+    if isinstance(backend, ContainerNodes):
+        return {"runtime": backend.runtime}
+    if isinstance(backend, CommandNodes):
+        return {"stop_command": backend.stop_command, "start_command": backend.start_command}
+    return {"refusal": refusal}
+
+
+def from_facts(facts: dict[str, str], timeout: float) -> tuple[NodeDisruption | None, str]:
+    """The backend backend_facts described, each command bounded by timeout (Timeouts.node_command)."""
+    if "runtime" in facts:
+        return ContainerNodes(facts["runtime"], timeout), ""
+    if "stop_command" in facts:
+        return CommandNodes(facts["stop_command"], facts["start_command"], timeout), ""
+    return None, facts["refusal"]

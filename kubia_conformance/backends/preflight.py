@@ -6,7 +6,7 @@ from __future__ import annotations
 from kubernetes.client.exceptions import ApiException
 
 from kubia_conformance.backends.capabilities import Capabilities, detect
-from kubia_conformance.backends.disruption import choose_disruption
+from kubia_conformance.backends.disruption import choose_disruption, from_facts
 from kubia_conformance.backends.dns import choose_dns
 from kubia_conformance.backends.storage import choose_storage
 from kubia_conformance.cluster.connect import Cluster, PreflightError, connect
@@ -15,18 +15,24 @@ from kubia_conformance.options import Options
 from kubia_conformance.timeouts import Timeouts
 
 
-def preflight(options: Options, timeouts: Timeouts, *, ask_permissions: bool = True) -> tuple[Cluster, Capabilities]:
+def preflight(
+    options: Options, timeouts: Timeouts, *, controller: dict[str, str] | None = None
+) -> tuple[Cluster, Capabilities]:
     """The cluster, connected and checked, and what it can do. Raises PreflightError with the one line to show.
 
-    ask_permissions=False leaves out the RBAC questions (49 access reviews): an xdist worker's, whose controller
-    asked them of the same cluster before it started any worker."""
+    controller: in an xdist worker, the node backend its controller chose (disruption.backend_facts). The
+    controller ran the whole preflight before it started any worker, so the worker leaves out what cannot differ
+    between them: the RBAC questions (49 access reviews) and the search for a container engine."""
     cluster = connect(options.kubeconfig, options.context, timeouts.api_probe)
     try:
-        if ask_permissions:
+        if controller is None:
             check_permissions(cluster)
         storage = choose_storage(cluster, options.storage_mode, options.storage_class)
         dns = choose_dns(cluster, options.dns_servers, options.cluster_domain, timeouts)
-        disruption = choose_disruption(cluster, options, timeouts)
+        if controller is None:
+            disruption = choose_disruption(cluster, options, timeouts)
+        else:
+            disruption = from_facts(controller, timeouts.node_command)
         return cluster, detect(cluster, storage, dns, disruption, probe_namespace="default")
     except ApiException as error:
         raise PreflightError(f"server {cluster.server} refused a check: {error.status} {error.reason}") from None
