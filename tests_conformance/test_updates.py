@@ -214,8 +214,15 @@ def test_canary_and_phased_updates_move_one_ordinal_at_a_time(kubia, timeouts):
             f"kubia-{partition}",
         )
         if partition == 2:
-            kubia.delete_pod("kubia-0")
-            kubia.delete_pod("kubia-2")
+            # Their new incarnations must be back before the next step's mark: a deleted pod still Ready at its
+            # revision satisfies wait_revisions, and its replacement would then count as the next step's (seen in CI
+            # under load: "lowering the partition to 1 replaced kubia-0, kubia-2, kubia-1").
+            current = kubia.timeline.current()
+            deleted = {name: uid_of(current[name]) for name in ("kubia-0", "kubia-2")}
+            for name, uid in deleted.items():
+                kubia.delete_pod(name, uid=uid)
+            for name, uid in deleted.items():
+                kubia.wait_replaced(name, uid)
             wait_revisions(
                 kubia,
                 timeouts,
