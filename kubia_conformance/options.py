@@ -13,12 +13,24 @@ MARKERS = {
     "needs_containers": "needs pods that run real containers (exec, data written into the app); skips otherwise",
     "needs_dns": "needs the cluster DNS reachable from the runner (--dns-server or a port-forward); skips otherwise",
     "slow": "takes a minute or more",
-    "disruptive": "stops cluster nodes, one it reserves (the other checks run beside it), only on allowed contexts "
-    "(--allow-disruption, --disruptive-contexts)",
+    "disruptive": "takes cluster nodes down (--node-fault), one it reserves (the other checks run beside it), only "
+    "on allowed contexts (--allow-disruption, --disruptive-contexts)",
 }
 DEFAULT_DISRUPTIVE_CONTEXTS = "kind-*,kwok-kubia-local,kwok-kubia-local-*"
 DEFAULT_IMAGE = "luksa/kubia-pet"
 """The book's image of the kubia app."""
+NODE_FAULTS = {
+    "auto": "the strongest the cluster allows, in this order",
+    "command": "--node-stop-command and --node-start-command",
+    "container-stop": "stop the node's docker or podman container on this machine (kind): the node goes as a machine "
+    "does",
+    "partition": "from a privileged pod on the node, drop its traffic to the API server (nftables): the book's "
+    "scenario, the node cut off while its containers run on",
+    "kubelet-stop": "from a privileged pod on the node, stop its kubelet (systemd); its containers run on",
+}
+"""The ways to lose a node (--node-fault), in auto's order."""
+DEFAULT_NODE_FAULT_IMAGE = "python:3.11-slim-bookworm"
+"""The node-fault pod's image: any image with python3 and nsenter (the suite's own image's base)."""
 
 
 @dataclass(frozen=True)
@@ -36,8 +48,13 @@ class Options:
     timeout_scale: float
     allow_disruption: bool
     disruptive_contexts: tuple[str, ...]
+    node_fault: str
+    """--node-fault: one of NODE_FAULTS."""
+    node_fault_image: str
     node_stop_command: str | None
     node_start_command: str | None
+    max_recovery: float | None
+    """--max-recovery: the longest a node-loss check's replacement may take to be Ready, in seconds, if set."""
     allow_foreign_pods: bool
     keep_namespaces: bool
     timings: str | None
@@ -108,7 +125,8 @@ def add_options(parser: pytest.Parser) -> None:
     group.addoption(
         "--allow-disruption",
         action="store_true",
-        help="allow the disruptive tests (they stop nodes) on this context even if it is not in --disruptive-contexts",
+        help="allow the disruptive tests (they take nodes down) on this context even if it is not in "
+        "--disruptive-contexts",
     )
     group.addoption(
         "--disruptive-contexts",
@@ -119,12 +137,35 @@ def add_options(parser: pytest.Parser) -> None:
         "-m disruptive",
     )
     group.addoption(
+        "--node-fault",
+        choices=tuple(NODE_FAULTS),
+        default=os.environ.get("KUBIA_NODE_FAULT", "auto"),
+        help="how the disruptive checks lose a node: "
+        + "; ".join(f"{name}: {meaning}" for name, meaning in NODE_FAULTS.items())
+        + ". The inside faults are undone by the node itself at a deadline, and by the suite as soon as the check "
+        "ends. The report's header says which was used (default: $KUBIA_NODE_FAULT, else auto)",
+    )
+    group.addoption(
+        "--node-fault-image",
+        default=os.environ.get("KUBIA_NODE_FAULT_IMAGE", DEFAULT_NODE_FAULT_IMAGE),
+        metavar="IMAGE",
+        help="image of the privileged node-fault pod (partition, kubelet-stop): any image with python3 and nsenter; "
+        f"the node's own nft and systemctl do the work (default: $KUBIA_NODE_FAULT_IMAGE, else "
+        f"{DEFAULT_NODE_FAULT_IMAGE})",
+    )
+    group.addoption(
         "--node-stop-command",
         metavar="CMD",
-        help="command that stops a node, {node} standing for its name (default: stop the node's docker or podman "
-        "container, as on kind)",
+        help="command that stops a node, {node} standing for its name (--node-fault command, or auto)",
     )
     group.addoption("--node-start-command", metavar="CMD", help="command that starts a stopped node again, with {node}")
+    group.addoption(
+        "--max-recovery",
+        type=float,
+        metavar="SECONDS",
+        help="acceptance criterion: a node-loss check fails when its replacement pod is not Running and Ready within "
+        "SECONDS of the force delete or the out-of-service taint (default: no limit; the time is reported either way)",
+    )
     group.addoption(
         "--allow-foreign-pods",
         action="store_true",
@@ -164,6 +205,16 @@ def read_options(config: pytest.Config) -> Options:
     for name, command in (("--node-stop-command", stop), ("--node-start-command", start)):
         if command and "{node}" not in command:
             raise pytest.UsageError(f"{name} must contain {{node}}, the node's name: {command!r}")
+    fault = config.getoption("node_fault")
+    if fault not in NODE_FAULTS:
+        raise pytest.UsageError(f"--node-fault must be one of {', '.join(NODE_FAULTS)}, not {fault!r}")
+    if fault == "command" and not stop:
+        raise pytest.UsageError("--node-fault command needs --node-stop-command and --node-start-command")
+    if stop and fault not in ("auto", "command"):
+        raise pytest.UsageError(f"--node-stop-command and --node-start-command are --node-fault command, not {fault}")
+    max_recovery = config.getoption("max_recovery")
+    if max_recovery is not None and not max_recovery > 0:
+        raise pytest.UsageError(f"--max-recovery must be a positive number of seconds, not {max_recovery}")
     report = config.getoption("report")
     if report and os.path.exists(report) and not os.path.isdir(report):
         raise pytest.UsageError(f"--report takes a folder, and {report} is a file")
@@ -180,8 +231,11 @@ def read_options(config: pytest.Config) -> Options:
         timeout_scale=scale,
         allow_disruption=config.getoption("allow_disruption"),
         disruptive_contexts=tuple(p.strip() for p in config.getoption("disruptive_contexts").split(",") if p.strip()),
+        node_fault=fault,
+        node_fault_image=config.getoption("node_fault_image"),
         node_stop_command=stop,
         node_start_command=start,
+        max_recovery=max_recovery,
         allow_foreign_pods=config.getoption("allow_foreign_pods"),
         keep_namespaces=config.getoption("keep_namespaces"),
         timings=config.getoption("timings"),

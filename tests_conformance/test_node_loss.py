@@ -2,7 +2,10 @@
 only after a force delete or the out-of-service taint; the replacement keeps identity and claim; the node comes back.
 
 The node is reserved for the check first (fixtures/outage.py): the other checks run on beside it, with nothing of
-theirs on that node. Three replicas: kubia-0 (the book's victim too) on the reserved node, the others elsewhere.
+theirs on that node. Three replicas: kubia-0 (the book's victim too) on the reserved node, the others elsewhere. The
+node is lost as --node-fault says. Where the fault leaves its containers running (partition, kubelet-stop), the check
+shows that the old kubia-0 still runs there while nothing replaces it, and that its kubelet stops it once the node is
+back. Each check's failover figures (evidence/failover.py) go to the report; --max-recovery bounds one of them.
 """
 
 from dataclasses import dataclass
@@ -20,7 +23,9 @@ from kubia_conformance.cluster.objects import (
     volume_name,
 )
 from kubia_conformance.cluster.retry import api
+from kubia_conformance.evidence.failover import recovery
 from kubia_conformance.evidence.identity import identity_violations, untouched_until_let_go
+from kubia_conformance.timing.clock import clock_at
 from kubia_conformance.verdicts import InfrastructureError, expect, require
 
 pytestmark = [pytest.mark.disruptive, pytest.mark.slow]
@@ -47,7 +52,7 @@ class Loss:
 
 def lose_node_of_victim(kubia, node_outage, reserved_node, capabilities):
     """Deploys 3 replicas, kubia-0 on the reserved node and the others elsewhere; writes data into kubia-0 where
-    containers run; stops that node, and waits until the cluster has noticed."""
+    containers run; takes that node down, and waits until the cluster has noticed."""
     pods = kubia.deploy_ready(3, **reserved_node.placement(first=FIRST))
     there = sorted(name for name, pod in pods.items() if pod.spec.node_name == reserved_node.node)
     if len(there) != 1:
@@ -62,17 +67,73 @@ def lose_node_of_victim(kubia, node_outage, reserved_node, capabilities):
     rule = untouched_until_let_go(victim, old.metadata.uid, outage.node)
     kubia.timeline.invariants.append((AT_MOST_ONE, rule))
     outage.stop()
-    outage.wait_condition(ready=False)
+    outage.wait_lost()
     kubia.wait_pods(
         lambda p: victim not in p or p[victim].metadata.uid != old.metadata.uid or not is_ready(p[victim]),
         f"node loss: {victim} to report Ready False or Unknown after its node {outage.node} was lost",
     )
     require(AT_MOST_ONE, rule(kubia.timeline.states))
     outage.note(f"{victim} reported not Ready")
-    return Loss(victim, claim_name(victim), old, outage, rule)
+    loss = Loss(victim, claim_name(victim), old, outage, rule)
+    still_running(loss)
+    return loss
 
 
-def wait_replacement(kubia, loss, claim_before):
+def still_running(loss):
+    """Where the fault leaves the node's containers running (a partition, a stopped kubelet), shows it: the old pod's
+    processes, seen on the node. Without them the check would not show what at-most-one protects against, so their
+    absence is an error of the fault, not a verdict."""
+    found = loss.outage.processes(loss.old.metadata.uid)
+    if found is None:
+        return
+    running = [p for p in found if not p.sandbox]
+    if not running:
+        raise InfrastructureError(
+            f"the {loss.outage.backend.name} fault was to leave {loss.victim}'s containers running on node "
+            f"{loss.outage.node}, but none of its processes runs there"
+            + (f" (only its sandbox: {', '.join(str(p.pid) for p in found)})" if found else "")
+        )
+    loss.outage.note(
+        f"old {loss.victim} still runs on node {loss.outage.node}: "
+        + ", ".join(f"{p.command} (pid {p.pid}, started {clock_at(p.started)})" for p in running)
+    )
+
+
+def bring_node_back(loss, timeouts):
+    """Brings the lost node back; where the fault left the old pod's containers running, its kubelet must then stop
+    them (the pod was force-deleted or removed meanwhile): within Timeouts.old_container_gone, or two pods of one
+    identity run on."""
+    outage = loss.outage
+    outage.restore(awaited=loss.old.metadata.uid)
+    left = outage.left_behind()
+    if left is None:
+        return
+    expect(
+        not left,
+        AT_MOST_ONE,
+        f"{timeouts.old_container_gone:.0f} s after node {outage.node} came back (at "
+        f"{clock_at(outage.moments['healed'])}), the old {loss.victim} (uid {loss.old.metadata.uid[:8]}), removed from "
+        f"the API, still runs there: " + ", ".join(f"{p.command} (pid {p.pid})" for p in left),
+    )
+    outage.note(f"old {loss.victim}'s processes gone from node {outage.node} at {clock_at(outage.moments['old_gone'])}")
+
+
+def within_max_recovery(loss, options, pinned):
+    """--max-recovery, when set: the replacement Running and Ready within that many seconds of the let-go."""
+    took = recovery(loss.outage.moments)
+    if options.max_recovery is None or took is None:
+        return
+    waited = f" (its volume is pinned to the lost node {loss.outage.node}: it waited for the node)" if pinned else ""
+    expect(
+        took <= options.max_recovery,
+        "node loss (recovery within --max-recovery)",
+        f"the replacement {loss.victim} was Running and Ready at {clock_at(loss.outage.moments['replacement_ready'])}, "
+        f"{took:.1f} s after the {loss.outage.let_go} at {clock_at(loss.outage.moments['let_go'])}{waited}; "
+        f"--max-recovery is {options.max_recovery:g} s",
+    )
+
+
+def wait_replacement(kubia, loss, claim_before, timeouts, options):
     """Checks the replacement's identity and claim, and waits until it is Ready: on a healthy node when its volume
     can move, or, when the volume is pinned to the lost node, Pending for that reason until the node is restored."""
     victim, outage, old = loss.victim, loss.outage, loss.old
@@ -110,17 +171,19 @@ def wait_replacement(kubia, loss, claim_before):
             f"the replacement is Pending, but not for its volume pinned to {outage.node}: {message}",
         )
         outage.note(f"replacement Pending: {message}")
-        outage.restore()
+        bring_node_back(loss, timeouts)
     ready = kubia.wait_replaced(victim, old.metadata.uid)
+    outage.at("replacement_ready")
     outage.note(f"replacement {victim} Ready on {ready.spec.node_name}")
     if pinned != outage.node:
         expect(ready.spec.node_name != outage.node, "node loss", f"the replacement runs on the lost node {outage.node}")
+    within_max_recovery(loss, options, pinned == outage.node)
     return ready
 
 
-def assert_recovered(kubia, loss, claims, capabilities):
+def assert_recovered(kubia, loss, claims, capabilities, timeouts):
     victim, outage = loss.victim, loss.outage
-    outage.restore()
+    bring_node_back(loss, timeouts)
     kubia.wait_ready(3)
     outage.note("every replica Ready")
     require("node loss (stable storage: the claims and their volumes)", kubia.lost_claims(claims))
@@ -136,7 +199,7 @@ def assert_recovered(kubia, loss, claims, capabilities):
 
 
 def test_pod_on_a_lost_node_is_replaced_only_after_force_delete(
-    kubia, node_outage, reserved_node, timeouts, capabilities
+    kubia, node_outage, reserved_node, timeouts, capabilities, options
 ):
     """Span: the whole test. Until the force delete, the pod on the lost node stays and nothing replaces it (the
     quiet window after the normal delete is only its strictest part); at no point do two pods of its name exist.
@@ -147,6 +210,7 @@ def test_pod_on_a_lost_node_is_replaced_only_after_force_delete(
     claims = kubia.claim_snapshot()
 
     deleted = kubia.timeline.sync()
+    outage.at("deleted")
     try:
         kubia.delete_pod(victim, uid=old.metadata.uid)
     except ApiException as error:
@@ -159,6 +223,7 @@ def test_pod_on_a_lost_node_is_replaced_only_after_force_delete(
         lambda p: victim not in p or p[victim].metadata.uid != old.metadata.uid or is_terminating(p[victim]),
         f"{victim} to be Terminating",
     )
+    outage.at("terminating")
     kubia.timeline.quiet_window(timeouts.quiet_window, since=deleted)
     outage.note(f"quiet window of {timeouts.quiet_window:.0f} s over")
 
@@ -169,15 +234,18 @@ def test_pod_on_a_lost_node_is_replaced_only_after_force_delete(
     expect(
         not users, AT_MOST_ONE, f"{', '.join(users)} use {loss.claim} while {victim} is Terminating on the lost node"
     )
+    still_running(loss)
 
     kubia.delete_pod(victim, grace_period_seconds=0)
+    outage.at("let_go")
+    outage.let_go = "force delete"
     outage.note(f"{victim} force deleted")
-    wait_replacement(kubia, loss, claim_before)
-    assert_recovered(kubia, loss, claims, capabilities)
+    wait_replacement(kubia, loss, claim_before, timeouts, options)
+    assert_recovered(kubia, loss, claims, capabilities, timeouts)
 
 
 def test_out_of_service_taint_lets_the_cluster_replace_the_pod(
-    kubia, node_outage, reserved_node, timeouts, capabilities
+    kubia, node_outage, reserved_node, timeouts, capabilities, options
 ):
     """Span: the whole test. Until the taint, the pod on the lost node stays and nothing replaces it; at no point
     do two pods use its claim. Where containers run, the data survives as in the force-delete check."""
@@ -188,11 +256,13 @@ def test_out_of_service_taint_lets_the_cluster_replace_the_pod(
 
     kubia.timeline.invariants.remove((AT_MOST_ONE, loss.untouched))
     loss.outage.taint_out_of_service()
+    loss.outage.at("let_go")
+    loss.outage.let_go = "out-of-service taint"
     kubia.wait_pods(
         lambda p: victim not in p or p[victim].metadata.uid != old.metadata.uid,
         f"non-graceful node shutdown: the out-of-service taint to remove {victim} from the lost node",
         timeout=timeouts.pod_ready,
     )
     loss.outage.note(f"old {victim} removed by the cluster")
-    wait_replacement(kubia, loss, claim_before)
-    assert_recovered(kubia, loss, claims, capabilities)
+    wait_replacement(kubia, loss, claim_before, timeouts, options)
+    assert_recovered(kubia, loss, claims, capabilities, timeouts)

@@ -7,7 +7,10 @@ import dataclasses
 import pytest
 from kubernetes import client
 
-from kubia_conformance.backends.disruption import CommandNodes, ContainerNodes, backend_facts, from_facts
+from kubia_conformance.backends.disruption import CommandNodes, ContainerNodes
+from kubia_conformance.backends.node_choice import NodeChoice, backend_facts, from_facts
+from kubia_conformance.backends.node_faults import PodFaults
+from kubia_conformance.cluster.connect import Cluster
 from kubia_conformance.cluster.objects import (
     claim_name,
     is_statefulset_pod,
@@ -89,16 +92,23 @@ def test_the_scale_multiplies_every_timeout_but_the_fixed_ones():
     assert all(f.metadata[FIXED] for f in fields if f.name in fixed), "each fixed value says why it must not scale"
 
 
+CLUSTER = Cluster(api_client=None, context="test", server="https://test", version="v1.36.3")  # type: ignore[arg-type]
+"""A cluster that is never called: the facts name the backend, the worker connects on its own."""
+
+
 @pytest.mark.parametrize(
-    ("backend", "refusal"),
+    "choice",
     [
-        (ContainerNodes("docker", 30.0), ""),
-        (CommandNodes("virsh destroy {node}", "virsh start {node}", 30.0), ""),
-        (None, "off: context 'prod' matches none of --disruptive-contexts kind-*,kwok-*"),
+        NodeChoice(ContainerNodes("docker", 60.0), ""),
+        NodeChoice(CommandNodes("virsh destroy {node}", "virsh start {node}", 60.0), "", "worker-2"),
+        NodeChoice(None, "off: context 'prod' matches none of --disruptive-contexts kind-*,kwok-*"),
+        NodeChoice(PodFaults(CLUSTER, "partition", "python:3.11-slim-bookworm", Timeouts()), "", "worker-1"),
+        NodeChoice(PodFaults(CLUSTER, "kubelet-stop", "kubia.local/suite:1", Timeouts()), ""),
     ],
 )
-def test_a_worker_takes_the_node_backend_its_controller_chose(backend, refusal):
+def test_a_worker_takes_the_node_backend_its_controller_chose(choice):
     """xdist workers rebuild the controller's node backend from plain strings (workerinput carries nothing else)."""
-    facts = backend_facts(backend, refusal)
+    facts = backend_facts(choice)
     assert all(isinstance(value, str) for value in facts.values())
-    assert from_facts(facts, 30.0) == (backend, refusal)
+    assert from_facts(facts, CLUSTER, Timeouts()) == choice
+

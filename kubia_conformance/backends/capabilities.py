@@ -6,8 +6,9 @@ from dataclasses import dataclass
 
 from kubernetes.client.exceptions import ApiException
 
-from kubia_conformance.backends.disruption import NodeDisruption
+from kubia_conformance.backends.disruption import NodeBackend
 from kubia_conformance.backends.dns import DnsAccess
+from kubia_conformance.backends.node_choice import NodeChoice
 from kubia_conformance.backends.readiness import ExecReadiness, LabelReadiness, ReadinessControl
 from kubia_conformance.backends.storage import Storage
 from kubia_conformance.cluster.connect import Cluster
@@ -30,10 +31,12 @@ class Capabilities:
     max_unavailable: bool
     """The server keeps spec.updateStrategy.rollingUpdate.maxUnavailable (feature gate MaxUnavailableStatefulSet)."""
     storage: Storage
-    disruption: NodeDisruption | None
-    """How to stop a node; None when disruptive tests cannot or may not run here."""
+    disruption: NodeBackend | None
+    """How to lose a node; None when disruptive tests cannot or may not run here."""
     disruption_refusal: str
     """Why disruption is None."""
+    runner_node: str | None = None
+    """The node the suite's own pod runs on (inside the cluster): never taken down."""
 
     def lines(self) -> list[str]:
         return [
@@ -82,7 +85,7 @@ def detect(
     cluster: Cluster,
     storage: Storage,
     dns: DnsAccess | None,
-    disruption: tuple[NodeDisruption | None, str],
+    disruption: NodeChoice,
     probe_namespace: str,
 ) -> Capabilities:
     simulated = nodes_are_simulated(cluster)
@@ -94,6 +97,7 @@ def detect(
         retention_policy=retention_policy,
         max_unavailable=max_unavailable,
         storage=storage,
-        disruption=disruption[0],
-        disruption_refusal=disruption[1],
+        disruption=disruption.backend,
+        disruption_refusal=disruption.refusal,
+        runner_node=disruption.runner_node,
     )

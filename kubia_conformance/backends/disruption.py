@@ -1,44 +1,92 @@
-"""Stopping and starting a cluster node on purpose: one interface, a backend per kind of cluster.
+"""Losing a cluster node on purpose: one interface, a backend per way of doing it.
 
-- Container nodes (kind, and the embedded local cluster): each node is a Docker or Podman container named after
-  the node; stopping the node is stopping its container, as kind's maintainers recommend.
-- Commands the user supplies, with a {node} placeholder, for any other cluster.
-Tests never ask which one is in use.
+- container-stop: each node is a Docker or Podman container named after the node (kind, the embedded local
+  cluster); the node is lost as a machine is, its containers with it, as kind's maintainers recommend.
+- command: commands the user supplies, with a {node} placeholder, for any other cluster.
+- partition and kubelet-stop (node_faults.py): from inside the cluster, a privileged pod on the node cuts it off from
+  the API server or stops its kubelet; its containers run on, and the node undoes the fault by itself at a deadline.
+Tests never ask which one is in use; node_choice.py chooses one per session.
 """
 
 from __future__ import annotations
 
-import fnmatch
 import shlex
 import shutil
 import subprocess
 from dataclasses import dataclass
-from typing import Protocol
 
-from kubia_conformance.cluster.connect import Cluster, PreflightError
-from kubia_conformance.cluster.objects import labels_of, name_of
-from kubia_conformance.cluster.retry import api
-from kubia_conformance.options import Options
-from kubia_conformance.timeouts import Timeouts
 from kubia_conformance.verdicts import InfrastructureError
 
 CONTROL_PLANE_LABEL = "node-role.kubernetes.io/control-plane"
 
 
 class DisruptionError(InfrastructureError):
-    """A stop or start command failed: an error of the check (the suite could not act), not a verdict."""
+    """A node could not be taken down or brought back: an error of the check (the suite could not act), not a
+    verdict."""
 
 
-class NodeDisruption(Protocol):
+class FaultRefused(DisruptionError):
+    """The cluster (admission, a policy) or the node (no nftables, no systemd kubelet) refuses the fault: the check
+    skips naming the refusal, or, when the disruptive checks were asked for, errors."""
+
+
+@dataclass(frozen=True)
+class NodeProcess:
+    """A process of a pod, seen on its node."""
+
+    pid: int
+    command: str
+    started: float
+    """Seconds since the epoch, by the node's clock."""
+    sandbox: bool
+    """The pod's sandbox (pause), not one of its containers."""
+
+
+class NodeBackend:
+    """How to lose a node and bring it back. A backend that sees the node from inside (node_faults.py) also says which
+    processes of a pod still run there."""
+
     @property
-    def description(self) -> str: ...
+    def name(self) -> str:
+        """The --node-fault value that chooses this backend."""
+        raise NotImplementedError
+
+    @property
+    def description(self) -> str:
+        raise NotImplementedError
+
+    @property
+    def namespace_labels(self) -> dict[str, str]:
+        """Labels the namespace of a check that takes a node down must carry (Pod Security for a privileged pod)."""
+        return {}
+
+    @property
+    def containers_survive(self) -> bool:
+        """The lost node's containers run on (a partition, a stopped kubelet), as opposed to going with it."""
+        return False
 
     def reason_cannot_stop(self, node: str) -> str | None:
-        """None when this backend can stop node; otherwise why it cannot."""
+        """None when this backend can take node down; otherwise why it cannot."""
+        return None
 
-    def stop(self, node: str) -> None: ...
+    def prepare(self, node: str, namespace: str) -> None:
+        """Gets ready to take node down for the check of namespace, before the check deploys anything."""
 
-    def start(self, node: str) -> None: ...
+    def stop(self, node: str) -> str:
+        """Takes node down; what was done, in words."""
+        raise NotImplementedError
+
+    def start(self, node: str) -> str:
+        """Brings node back; what was done, in words."""
+        raise NotImplementedError
+
+    def processes(self, node: str, uid: str, wait: float = 0.0) -> list[NodeProcess] | None:
+        """The processes of pod uid still on node (with wait: until there are none, or wait seconds passed); None when
+        this backend cannot see inside the node."""
+        return None
+
+    def release(self, node: str) -> None:
+        """Gives up what prepare() made, once the node is back."""
 
 
 def run(command: list[str], timeout: float) -> str:
@@ -54,7 +102,7 @@ def run(command: list[str], timeout: float) -> str:
 
 
 @dataclass(frozen=True)
-class ContainerNodes:
+class ContainerNodes(NodeBackend):
     """Nodes that are containers of a local Docker or Podman engine, named after the node (kind, the local cluster)."""
 
     runtime: str
@@ -62,8 +110,12 @@ class ContainerNodes:
     """One docker or podman command (Timeouts.node_command)."""
 
     @property
+    def name(self) -> str:
+        return "container-stop"
+
+    @property
     def description(self) -> str:
-        return f"{self.runtime} stop/start of the node's container"
+        return f"container-stop: {self.runtime} stop/start of the node's container"
 
     def reason_cannot_stop(self, node: str) -> str | None:
         try:
@@ -72,15 +124,17 @@ class ContainerNodes:
             return f"no {self.runtime} container named {node} on this machine"
         return None
 
-    def stop(self, node: str) -> None:
+    def stop(self, node: str) -> str:
         run([self.runtime, "stop", "--time", "0", node], self.timeout)
+        return f"stopped ({self.runtime} stop of its container)"
 
-    def start(self, node: str) -> None:
+    def start(self, node: str) -> str:
         run([self.runtime, "start", node], self.timeout)
+        return f"started ({self.runtime} start of its container)"
 
 
 @dataclass(frozen=True)
-class CommandNodes:
+class CommandNodes(NodeBackend):
     """Nodes stopped and started by commands the user supplies, {node} standing for the node's name."""
 
     stop_command: str
@@ -89,22 +143,25 @@ class CommandNodes:
     """One command (Timeouts.node_command)."""
 
     @property
+    def name(self) -> str:
+        return "command"
+
+    @property
     def description(self) -> str:
-        return f"user commands: stop `{self.stop_command}`, start `{self.start_command}`"
+        return f"command: stop `{self.stop_command}`, start `{self.start_command}`"
 
-    def reason_cannot_stop(self, node: str) -> str | None:
-        return None
-
-    def stop(self, node: str) -> None:
+    def stop(self, node: str) -> str:
         run(shlex.split(self.stop_command.format(node=node)), self.timeout)
+        return f"stopped (`{self.stop_command.format(node=node)}`)"
 
-    def start(self, node: str) -> None:
+    def start(self, node: str) -> str:
         run(shlex.split(self.start_command.format(node=node)), self.timeout)
+        return f"started (`{self.start_command.format(node=node)}`)"
 
 
 def find_backend(
     stop_command: str | None, start_command: str | None, sample_node: str | None, timeout: float
-) -> NodeDisruption | None:
+) -> NodeBackend | None:
     """User commands when given; else the container engine that has a container named after a node; else None.
     timeout bounds each command (Timeouts.node_command)."""
     if stop_command and start_command:
@@ -117,54 +174,3 @@ def find_backend(
             if backend.reason_cannot_stop(sample_node) is None:
                 return backend
     return None
-
-
-def choose_disruption(cluster: Cluster, options: Options, timeouts: Timeouts) -> tuple[NodeDisruption | None, str]:
-    """How to stop a node here, or why the disruptive tests will not run (the reason their skips give).
-
-    Raises PreflightError when the user selected them (-m disruptive) on a context where they are not allowed.
-    """
-    if cluster.in_cluster:
-        refusal = "off: the suite runs inside the cluster, in a pod, where no node backend can stop a node"
-        if options.selects_disruptive:
-            raise PreflightError(f"disruptive tests were selected but cannot run: {refusal}")
-        return None, refusal
-    allowed = options.allow_disruption or any(
-        fnmatch.fnmatchcase(cluster.context, pattern) for pattern in options.disruptive_contexts
-    )
-    if not allowed:
-        refusal = (
-            f"off: context {cluster.context!r} matches none of --disruptive-contexts "
-            f"{','.join(options.disruptive_contexts)}; pass --allow-disruption to stop nodes of this cluster"
-        )
-        if options.selects_disruptive:
-            raise PreflightError(f"disruptive tests were selected but are not allowed: {refusal}")
-        return None, refusal
-    workers = [name_of(n) for n in api(cluster.core.list_node).items if CONTROL_PLANE_LABEL not in labels_of(n)]
-    sample = workers[0] if workers else None
-    backend = find_backend(options.node_stop_command, options.node_start_command, sample, timeouts.node_command)
-    if backend is None:
-        return None, (
-            "no way to stop a node: no docker or podman container is named after a node on this machine; "
-            "pass --node-stop-command and --node-start-command"
-        )
-    return backend, ""
-
-
-def backend_facts(backend: NodeDisruption | None, refusal: str) -> dict[str, str]:
-    """The chosen backend (or why there is none) as plain strings: what an xdist worker needs to take its
-    controller's choice instead of asking the cluster and the container engine again."""
-    if isinstance(backend, ContainerNodes):
-        return {"runtime": backend.runtime}
-    if isinstance(backend, CommandNodes):
-        return {"stop_command": backend.stop_command, "start_command": backend.start_command}
-    return {"refusal": refusal}
-
-
-def from_facts(facts: dict[str, str], timeout: float) -> tuple[NodeDisruption | None, str]:
-    """The backend backend_facts described, each command bounded by timeout (Timeouts.node_command)."""
-    if "runtime" in facts:
-        return ContainerNodes(facts["runtime"], timeout), ""
-    if "stop_command" in facts:
-        return CommandNodes(facts["stop_command"], facts["start_command"], timeout), ""
-    return None, facts["refusal"]

@@ -1,20 +1,22 @@
-"""A node lost on purpose: choosing it safely, stopping or cordoning it, watching its condition, and always bringing
-it back.
+"""A node lost on purpose: taking it down (its backend's fault), cordoning or tainting it, watching its condition,
+and always bringing it back; with the moment of each step, for the check's failover figures.
 
-Every stopped node is annotated with the namespace of the test that stopped it before the stop, so that a run
-killed outright can still be repaired by `kubia-conformance-cleanup` (kubia_conformance/cleanup.py).
+Every node taken down is annotated, before the fault, with the namespace of the test that did it and the fault, so
+that a run killed outright can still be repaired by `kubia-conformance-cleanup` (kubia_conformance/cleanup.py).
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
-from kubia_conformance.backends.disruption import NodeDisruption
+from kubia_conformance.backends.disruption import FaultRefused, NodeBackend, NodeProcess
 from kubia_conformance.cluster.connect import Cluster
 from kubia_conformance.cluster.objects import annotations_of, is_node_ready, meta, name_of, node_ready, phase
 from kubia_conformance.cluster.retry import api
@@ -24,7 +26,11 @@ from kubia_conformance.timing import stopwatch
 from kubia_conformance.timing.clock import clock
 
 STOPPED_BY = "kubia.test/stopped-by"
-"""Node annotation: the namespace of the test that stopped this node."""
+"""Node annotation: the namespace of the test that took this node down."""
+FAULT = "kubia.test/node-fault"
+"""Node annotation: how it was taken down (the backend's --node-fault name)."""
+LOST_TAINTS = ("node.kubernetes.io/unreachable", "node.kubernetes.io/not-ready")
+"""The node lifecycle controller's taints of a node that stopped reporting (Unknown) or reports NotReady."""
 OUT_OF_SERVICE = client.V1Taint(key="node.kubernetes.io/out-of-service", value="nodeshutdown", effect="NoExecute")
 
 
@@ -53,8 +59,17 @@ def set_out_of_service(cluster: Cluster, node: str, present: bool) -> None:
     api(cluster.core.patch_node, node, {"spec": {"taints": [t.to_dict() for t in taints] or None}})
 
 
-def annotate(cluster: Cluster, node: str, value: str | None) -> None:
-    api(cluster.core.patch_node, node, {"metadata": {"annotations": {STOPPED_BY: value}}})
+def annotate(cluster: Cluster, node: str, owner: str | None, fault: str | None = None) -> None:
+    """Marks node as taken down by the check of namespace owner, with fault (owner None: removes the marks)."""
+    api(cluster.core.patch_node, node, {"metadata": {"annotations": {STOPPED_BY: owner, FAULT: fault}}})
+
+
+def lost_taint(node: client.V1Node) -> str | None:
+    """The node lifecycle controller's NoExecute taint on a node that stopped reporting or is NotReady, if any."""
+    for taint in (node.spec.taints if node.spec else None) or []:
+        if taint.key in LOST_TAINTS and taint.effect == "NoExecute":
+            return str(taint.key)
+    return None
 
 
 @dataclass
@@ -62,17 +77,27 @@ class NodeOutage:
     """One node taken down by a test. restore() is safe to call at any point, any number of times."""
 
     cluster: Cluster
-    backend: NodeDisruption
+    backend: NodeBackend
     node: str
     owner: str
     timeouts: Timeouts
     log: list[str] = field(default_factory=list)
+    moments: dict[str, float] = field(default_factory=dict)
+    """When each step happened (seconds since the epoch): fault, not_ready, lost_taint, healed, node_ready, and those
+    the test adds (evidence/failover.py)."""
+    let_go: str = ""
+    """How the test freed the lost pod's identity (force delete, out-of-service taint), once it has."""
+    prepared: bool = False
     stopped: bool = False
     tainted: bool = False
     cordoned: bool = False
     before_disruption: Callable[[], None] | None = None
     """Called before each stop, cordon or taint: the node's reservation makes sure no other check has pods there
     (one may have been scheduled just as the node was reserved)."""
+    _leaving: Future[list[NodeProcess]] | None = None
+    on_refusal: Callable[[FaultRefused], None] | None = None
+    """Called when the cluster or the node refuses the fault (the check's fixture skips it, or errors under
+    -m disruptive); the refusal is raised if it returns."""
 
     def _guard(self) -> None:
         if self.before_disruption is not None:
@@ -81,12 +106,53 @@ class NodeOutage:
     def note(self, what: str) -> None:
         note(self.log, what)
 
+    def at(self, moment: str) -> float:
+        """Records that moment happens now."""
+        self.moments[moment] = time.time()
+        return self.moments[moment]
+
     def stop(self) -> None:
+        """Takes the node down with the backend's fault (made ready on the node first, where it needs to be)."""
+        if not self.prepared:
+            try:
+                self.backend.prepare(self.node, self.owner)
+            except FaultRefused as refused:
+                if self.on_refusal is not None:
+                    self.on_refusal(refused)
+                raise
+            self.prepared = True
         self._guard()
-        annotate(self.cluster, self.node, self.owner)
+        annotate(self.cluster, self.node, self.owner, self.backend.name)
         self.stopped = True
-        self.backend.stop(self.node)
-        self.note(f"node {self.node} stopped ({self.backend.description})")
+        done = self.backend.stop(self.node)
+        self.at("fault")
+        self.note(f"node {self.node} {done}")
+
+    def wait_lost(self) -> client.V1Node:
+        """Waits until the node's Ready condition is no longer True and the node lifecycle controller has tainted it
+        NoExecute (unreachable, or not-ready); notes when each was first seen."""
+
+        def lost(nodes: Objects) -> client.V1Node | None:
+            node = nodes.get(self.node)
+            if node is None:
+                return None
+            if not is_node_ready(node) and "not_ready" not in self.moments:
+                self.at("not_ready")
+                self.note(f"node {self.node} Ready={node_ready(node)}")
+            taint = lost_taint(node)
+            if taint is not None and "lost_taint" not in self.moments:
+                self.at("lost_taint")
+                self.note(f"node {self.node} tainted {taint}:NoExecute by the node lifecycle controller")
+            return node if "not_ready" in self.moments and "lost_taint" in self.moments else None
+
+        return watch_for(
+            self.cluster.core.list_node,
+            lost,
+            timeout=self.timeouts.node_not_ready,
+            what=f"node {self.node} to become NotReady or Unknown and be tainted {' or '.join(LOST_TAINTS)}",
+            describe=lambda nodes: describe_node(nodes.get(self.node), self.node),
+            field_selector=f"metadata.name={self.node}",
+        )
 
     def wait_condition(self, ready: bool) -> client.V1Node:
         """Waits until the node's Ready condition is True (ready) or False/Unknown (not ready)."""
@@ -101,19 +167,22 @@ class NodeOutage:
             reached,
             timeout=self.timeouts.node_ready if ready else self.timeouts.node_not_ready,
             what=f"node {self.node} to become {wanted}",
-            describe=lambda nodes: (
-                f"{self.node} Ready={node_ready(nodes[self.node]) if self.node in nodes else 'absent'}"
-            ),
+            describe=lambda nodes: describe_node(nodes.get(self.node), self.node),
             field_selector=f"metadata.name={self.node}",
         )
         self.note(f"node {self.node} Ready={node_ready(node)}")
         return node
 
+    def processes(self, uid: str, wait: float = 0.0) -> list[NodeProcess] | None:
+        """Pod uid's processes still on the node (with wait: until none is left or wait seconds passed); None when the
+        backend cannot see inside the node."""
+        return self.backend.processes(self.node, uid, wait) if self.prepared else None
+
     def cordon(self, unschedulable: bool = True) -> None:
         """Marks the node unschedulable (False: schedulable again): new pods stay off it, running ones stay."""
         if unschedulable:
             self._guard()
-            annotate(self.cluster, self.node, self.owner)
+            annotate(self.cluster, self.node, self.owner, "cordon")
         self.cordoned = unschedulable
         api(self.cluster.core.patch_node, self.node, {"spec": {"unschedulable": unschedulable or None}})
         self.note(f"node {self.node} {'cordoned' if unschedulable else 'uncordoned'}")
@@ -124,19 +193,41 @@ class NodeOutage:
         set_out_of_service(self.cluster, self.node, True)
         self.note(f"node {self.node} tainted {OUT_OF_SERVICE.key}={OUT_OF_SERVICE.value}:{OUT_OF_SERVICE.effect}")
 
-    def start(self) -> None:
-        """Starts the node again and waits until it is Ready."""
+    def start(self, awaited: str | None = None) -> None:
+        """Brings the node back and waits until it is Ready. awaited: a pod uid whose processes the node must stop once
+        it is back (its pod was removed meanwhile); where the fault left them running, the node is asked until they
+        are gone from the moment of the heal on, beside the wait for Ready (left_behind() has the answer)."""
         if self.stopped:
-            self.backend.start(self.node)
-            self.note(f"node {self.node} started")
+            done = self.backend.start(self.node)
+            self.at("healed")
+            self.note(f"node {self.node} {done}")
             self.stopped = False
+            if awaited is not None and self.prepared and self.backend.containers_survive:
+                pool = ThreadPoolExecutor(1)
+                self._leaving = pool.submit(self._await_gone, awaited)
+                pool.shutdown(wait=False)
         self.wait_condition(ready=True)
+        if "healed" in self.moments and "node_ready" not in self.moments:
+            self.at("node_ready")
 
-    def restore(self) -> None:
-        """Whatever state the test left: the node started, Ready and schedulable, the out-of-service taint and the
-        annotation gone."""
+    def _await_gone(self, uid: str) -> list[NodeProcess]:
+        left = self.backend.processes(self.node, uid, wait=self.timeouts.old_container_gone) or []
+        if not left:
+            self.at("old_gone")
+        return left
+
+    def left_behind(self) -> list[NodeProcess] | None:
+        """The awaited pod's processes still on the node Timeouts.old_container_gone after the heal (empty: they went,
+        at moment old_gone); None when the node was not asked (its containers went with it, or start() had no pod
+        to await)."""
+        leaving, self._leaving = self._leaving, None
+        return None if leaving is None else leaving.result()
+
+    def restore(self, awaited: str | None = None) -> None:
+        """Whatever state the test left: the node back, Ready and schedulable, the out-of-service taint and the
+        annotations gone. awaited: as for start()."""
         try:
-            self.start()
+            self.start(awaited)
         finally:
             if self.cordoned:
                 self.cordon(unschedulable=False)
@@ -150,11 +241,24 @@ class NodeOutage:
                 if error.status != 404:
                     raise
 
+    def release(self) -> None:
+        """Gives up what the backend made for the fault (the fault pod), once the node is back."""
+        if self.prepared:
+            self.backend.release(self.node)
+            self.prepared = False
 
-def stopped_nodes(cluster: Cluster) -> dict[str, str]:
-    """Nodes a suite run stopped and did not restore: name -> namespace of the test."""
+
+def describe_node(node: client.V1Node | None, name: str) -> str:
+    if node is None:
+        return f"{name} absent"
+    taints = ", ".join(f"{t.key}:{t.effect}" for t in (node.spec.taints if node.spec else None) or []) or "none"
+    return f"{name} Ready={node_ready(node)}, taints {taints}"
+
+
+def stopped_nodes(cluster: Cluster) -> dict[str, tuple[str, str]]:
+    """Nodes a suite run took down and did not restore: name -> (namespace of the test, how: the fault)."""
     return {
-        name_of(n): annotations_of(n)[STOPPED_BY]
+        name_of(n): (annotations_of(n)[STOPPED_BY], annotations_of(n).get(FAULT, "container-stop"))
         for n in api(cluster.core.list_node).items
         if STOPPED_BY in annotations_of(n)
     }

@@ -6,8 +6,8 @@ from __future__ import annotations
 from kubernetes.client.exceptions import ApiException
 
 from kubia_conformance.backends.capabilities import Capabilities, detect
-from kubia_conformance.backends.disruption import choose_disruption, from_facts
 from kubia_conformance.backends.dns import choose_dns
+from kubia_conformance.backends.node_choice import choose_disruption, from_facts
 from kubia_conformance.backends.storage import choose_storage
 from kubia_conformance.cluster.connect import Cluster, PreflightError, connect
 from kubia_conformance.cluster.permissions import check_permissions
@@ -20,9 +20,10 @@ def preflight(
 ) -> tuple[Cluster, Capabilities]:
     """The cluster, connected and checked, and what it can do. Raises PreflightError with the one line to show.
 
-    controller: in an xdist worker, the node backend its controller chose (disruption.backend_facts). The
+    controller: in an xdist worker, the node backend its controller chose (node_choice.backend_facts). The
     controller ran the whole preflight before it started any worker, so the worker leaves out what cannot differ
-    between them: the RBAC questions (49 access reviews) and the search for a container engine."""
+    between them: the RBAC questions (49 access reviews), the search for a container engine and the node-fault
+    probe."""
     cluster = connect(options.kubeconfig, options.context, timeouts.api_probe)
     try:
         if controller is None:
@@ -32,7 +33,7 @@ def preflight(
         if controller is None:
             disruption = choose_disruption(cluster, options, timeouts)
         else:
-            disruption = from_facts(controller, timeouts.node_command)
+            disruption = from_facts(controller, cluster, timeouts)
         return cluster, detect(cluster, storage, dns, disruption, probe_namespace="default")
     except ApiException as error:
         raise PreflightError(f"server {cluster.server} refused a check: {error.status} {error.reason}") from None

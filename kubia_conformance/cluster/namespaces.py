@@ -39,12 +39,13 @@ def run_id() -> str:
 _started_run = uuid.uuid4().hex[:16]
 
 
-def create_test_namespace(cluster: Cluster, test_name: str) -> str:
-    """Creates a namespace named kubia-<random>, labelled as the suite's, with the test's name and the run's id."""
+def create_test_namespace(cluster: Cluster, test_name: str, labels: dict[str, str] | None = None) -> str:
+    """Creates a namespace named kubia-<random>, labelled as the suite's, with the test's name and the run's id (and
+    labels)."""
     body = client.V1Namespace(
         metadata=client.V1ObjectMeta(
             generate_name="kubia-",
-            labels={SUITE_LABEL: SUITE, TEST_LABEL: label_value(test_name), RUN_LABEL: run_id()},
+            labels={**(labels or {}), SUITE_LABEL: SUITE, TEST_LABEL: label_value(test_name), RUN_LABEL: run_id()},
         )
     )
     return name_of(api(cluster.core.create_namespace, body))

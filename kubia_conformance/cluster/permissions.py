@@ -14,15 +14,19 @@ from kubia_conformance.cluster.retry import api
 
 RBAC_MANIFEST = "rbac/kubia-conformance.yaml"
 """The smallest RBAC the suite needs (manifests/): the preflight asks for each of its rules."""
+NODE_FAULTS_RBAC = "rbac/kubia-conformance-node-faults.yaml"
+"""What the disruptive checks need besides (manifests/), asked for when they may run: nodes reserved, tainted and
+watched, the fault pod on the node."""
 Permission = tuple[str, str, str, str | None]
 """(API group, resource[/subresource], verb, namespace or None for every namespace)."""
 PERMISSION_CHECKS_AT_ONCE = 8
 
 
-def needed_permissions() -> list[Permission]:
-    """Every (group, resource, verb) the shipped ClusterRole grants, and its Role's in `default`: what a run needs."""
+def needed_permissions(manifest: str = RBAC_MANIFEST) -> list[Permission]:
+    """Every (group, resource, verb) the manifest's ClusterRoles grant, and its Roles' in their namespaces: what a
+    run needs."""
     needed: list[Permission] = []
-    for document in load_manifests(RBAC_MANIFEST):
+    for document in load_manifests(manifest):
         if document["kind"] not in ("ClusterRole", "Role"):
             continue
         namespace = document["metadata"].get("namespace") if document["kind"] == "Role" else None
@@ -33,15 +37,22 @@ def needed_permissions() -> list[Permission]:
     return needed
 
 
+def missing_permissions(cluster: Cluster, manifest: str = RBAC_MANIFEST) -> list[str]:
+    """What RBAC refuses of the manifest's rules, each in a line naming it; asked once, several at a time."""
+    needed = needed_permissions(manifest)
+    with ThreadPoolExecutor(PERMISSION_CHECKS_AT_ONCE) as pool:
+        refusals = [r for r in pool.map(lambda p: refusal(cluster, p), needed) if r is not None]
+    if len(refusals) > 1:
+        refusals[0] += f" (and {len(refusals) - 1} more of the {len(needed)} permissions in manifests/{manifest})"
+    return refusals
+
+
 def check_permissions(cluster: Cluster) -> None:
     """Asks the server, once, before any test, whether RBAC lets this user do everything the suite does (the rules
     of manifests/rbac/kubia-conformance.yaml); the first refusal is the one error line."""
-    needed = needed_permissions()
-    with ThreadPoolExecutor(PERMISSION_CHECKS_AT_ONCE) as pool:
-        refusals = [r for r in pool.map(lambda p: refusal(cluster, p), needed) if r is not None]
+    refusals = missing_permissions(cluster)
     if refusals:
-        more = f" (and {len(refusals) - 1} more of the {len(needed)} permissions in manifests/{RBAC_MANIFEST})"
-        raise PreflightError(refusals[0] + (more if len(refusals) > 1 else ""))
+        raise PreflightError(refusals[0])
 
 
 def refusal(cluster: Cluster, permission: Permission) -> str | None:

@@ -45,24 +45,52 @@ def port_forward(cluster: Cluster, namespace: str, pod: str, port: int) -> Any:
     return portforward(streaming_core(cluster).connect_get_namespaced_pod_portforward, pod, namespace, ports=str(port))
 
 
-def http(cluster: Cluster, namespace: str, pod: str, port: int, method: str, *, body: str | None = None) -> str:
-    """An HTTP request to the pod's port through the API server's pod proxy, retried like every API call; the answer's
-    body. An answer other than 2xx is raised as an ApiException."""
-    return api(_proxy, cluster, namespace, pod, port, method, body=body)
+def http(
+    cluster: Cluster,
+    namespace: str,
+    pod: str,
+    port: int,
+    method: str,
+    *,
+    body: str | None = None,
+    path: str = "",
+    query: dict[str, str] | None = None,
+    timeout: float | None = None,
+) -> str:
+    """An HTTP request to the pod's port (at path, with query) through the API server's pod proxy, retried like every
+    API call; the answer's body. The proxy connects to the pod's address itself, so it reaches a pod whose kubelet
+    is stopped or cut off. An answer other than 2xx is raised as an ApiException; timeout bounds one try."""
+    return api(_proxy, cluster, namespace, pod, port, method, body=body, path=path, query=query, timeout=timeout)
 
 
-def _proxy(cluster: Cluster, namespace: str, pod: str, port: int, method: str, *, body: str | None) -> str:
+def _proxy(
+    cluster: Cluster,
+    namespace: str,
+    pod: str,
+    port: int,
+    method: str,
+    *,
+    body: str | None,
+    path: str,
+    query: dict[str, str] | None,
+    timeout: float | None,
+) -> str:
     api_client = cluster.api_client
     method_, url, headers, payload, post = api_client.param_serialize(
         method=method,
-        resource_path="/api/v1/namespaces/{namespace}/pods/{name}/proxy/",
+        resource_path="/api/v1/namespaces/{namespace}/pods/{name}/proxy/" + path,
         path_params={"namespace": namespace, "name": f"{pod}:{port}"},
+        query_params=list((query or {}).items()),
         header_params={"Content-Type": "text/plain", "Accept": "*/*"},
         body=body,
         auth_settings=["BearerToken"],
     )
-    response = api_client.call_api(method_, url, header_params=headers, body=payload, post_params=post)
+    response = api_client.call_api(
+        method_, url, header_params=headers, body=payload, post_params=post, _request_timeout=timeout
+    )
     data = response.read() or b""
     if not 200 <= response.status < 300:
-        raise ApiException(status=response.status, reason=f"{response.reason}: {bytes(data).decode()[:200]}")
+        error = ApiException(status=response.status, reason=f"{response.reason}: {bytes(data).decode()[:200]}")
+        error.body = bytes(data).decode()
+        raise error
     return bytes(data).decode()

@@ -153,6 +153,14 @@ def _check(index: int, check: dict[str, Any]) -> list[str]:
         ]
         if marks:
             parts.append('<ol class="marks">' + "".join(marks) + "</ol>")
+    figures = check.get("figures") or []
+    if figures:
+        rows = "".join(
+            f"<tr><td>{escape(f['what'])}</td><td>{f['seconds']:.1f} s</td>"
+            f"<td>{lifecycle.clock(f['started'])} to {lifecycle.clock(f['ended'])}</td></tr>"
+            for f in figures
+        )
+        parts.append(f'<table class="figures"><tr><th>failover</th><th>took</th><th>from, to</th></tr>{rows}</table>')
     if check["evidence"]:
         opened = " open" if outcome in ("failed", "error") else ""
         parts.append(

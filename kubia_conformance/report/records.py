@@ -39,6 +39,22 @@ PODS_ATTRIBUTE = "kubia_pods"
 lifecycle.py describes them; absent for a check that had none."""
 EVIDENCE_SECTION = "Captured stdout kubia evidence"
 MARK_KINDS = ("action", "node")
+FIGURE_PROPERTY = "figure: {what}"
+"""A JUnit property of a check: one of its failover figures, in seconds."""
+
+
+def figures_of(measurements: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A check's figures (stopwatch kind figure) as the report holds them (report.schema.json, "figure")."""
+    return [
+        {
+            "what": m["what"],
+            "seconds": round(m["ended"] - m["started"], 2),
+            "started": round(m["started"], 3),
+            "ended": round(m["ended"], 3),
+        }
+        for m in measurements
+        if m["kind"] == "figure"
+    ]
 
 
 @dataclass
@@ -105,6 +121,7 @@ class Check:
             "message": self.message,
             "evidence": self.evidence,
             "lifecycle": lifecycle,
+            "figures": figures_of(self.measurements),
         }
 
 

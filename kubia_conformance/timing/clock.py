@@ -12,3 +12,8 @@ def clock(moment: datetime) -> str:
 
 def now() -> datetime:
     return datetime.now(timezone.utc)
+
+
+def clock_at(seconds: float) -> str:
+    """clock() of a moment given in seconds since the epoch (UTC)."""
+    return clock(datetime.fromtimestamp(seconds, timezone.utc))

@@ -12,7 +12,9 @@ The suite's waiting primitives report into the one running in their process:
 - lock: a disruptive check waiting for the disruption lock, or for its reserved node to be clear;
 - action and node: instants, not spans: something the test did to the cluster (created, scaled, deleted) and what
   happened to a node it stopped (stopped, NotReady, started). They are the marks of the report's lifecycle picture
-  (report/lifecycle.py) and count for nothing in the time split.
+  (report/lifecycle.py) and count for nothing in the time split;
+- figure: a span between two moments the check saw, with its name: a failover figure (evidence/failover.py), which
+  the report, JUnit and scripts/bench give; it counts for nothing in the time split either.
 
 A measurement taken inside another (the syncs inside a quiet window, the watch behind the cluster lock) is not
 recorded (marks always are): each second of a check is counted once, by the outermost one. The records travel with
@@ -77,6 +79,10 @@ class Stopwatch:
         with self._lock:
             self.measurements.append(Measurement(kind, what, moment, moment, moment))
 
+    def figure(self, what: str, started: float, ended: float) -> None:
+        with self._lock:
+            self.measurements.append(Measurement("figure", what, started, ended, ended))
+
     def records(self) -> list[dict[str, Any]]:
         with self._lock:
             return [m.as_dict() for m in self.measurements]
@@ -113,3 +119,10 @@ def mark(kind: str, what: str) -> None:
     """Records an instant (kind action or node) into the running stopwatch, at any depth; outside a check, nothing."""
     if _running:
         _running[0].mark(kind, what)
+
+
+def figure(what: str, started: float, ended: float) -> None:
+    """Records a figure, the span from started to ended named what, into the running stopwatch; outside a check,
+    nothing."""
+    if _running:
+        _running[0].figure(what, started, ended)
