@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from kubia_conformance.backends.capabilities import Capabilities
+from kubia_conformance.backends.outage import NodeOutage
 from kubia_conformance.cluster.connect import Cluster
 from kubia_conformance.options import Options
 from kubia_conformance.timeouts import Timeouts
@@ -13,6 +14,9 @@ from kubia_conformance.timeouts import Timeouts
 OPTIONS = pytest.StashKey[Options]()
 CLUSTER = pytest.StashKey[Cluster]()
 CAPABILITIES = pytest.StashKey[Capabilities]()
+OUTAGES = pytest.StashKey[list[NodeOutage]]()
+"""On a check's item: the nodes it took down (fixtures/outage.py); a failure while one is down and Ready again is the
+fault's, not the cluster's (plugin.py)."""
 DELETED_NAMESPACES = pytest.StashKey[set[str]]()
 """The test namespaces this process deleted: the session waits until they are gone."""
 

@@ -104,6 +104,7 @@ def bring_node_back(loss, timeouts):
     them (the pod was force-deleted or removed meanwhile): within Timeouts.old_container_gone, or two pods of one
     identity run on."""
     outage = loss.outage
+    outage.ensure_down()
     outage.restore(awaited=loss.old.metadata.uid)
     left = outage.left_behind()
     if left is None:

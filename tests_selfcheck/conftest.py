@@ -273,3 +273,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "nightly: a kind defect left to the nightly workflow (the CI budget), run there with the others"
     )
+    config.addinivalue_line(
+        "markers",
+        "kind_faults: a run killed mid-fault on kind's real nodes, scoped to its own run (scripts/test on kind)",
+    )

@@ -10,6 +10,8 @@ import pytest
 from kubia_conformance.backends.node_agent import (
     decode_address,
     established_peers,
+    kubeconfig_flag,
+    kubeconfig_servers,
     parse_endpoint,
     partition_script,
     partition_targets,
@@ -29,9 +31,9 @@ TCP = """\
 """
 TCP6 = """\
   sl  local_address                         remote_address                        st tx_queue rx_queue tr tm->when
-   0: 0000000000000000FFFF0000030012AC:B3D0 0000000000000000FFFF0000020012AC:192B 01 00000000:00000000 00:00000000 00000000     0        0 4444 1
-   1: 00000000000000000000000001000000:D2F2 00000000000000000000000001000000:0FC4 01 00000000:00000000 00:00000000 00000000     0        0 4545 1
-   2: B80D0120000000000000000001000000:B3D2 B80D0120000000000000000002000000:01BB 01 00000000:00000000 00:00000000 00000000     0        0 4646 1
+   0: 0000000000000000FFFF0000030012AC:B3D0 0000000000000000FFFF0000020012AC:192B 01 0:0 0:0 0 0 0 4444 1
+   1: 00000000000000000000000001000000:D2F2 00000000000000000000000001000000:0FC4 01 0:0 0:0 0 0 0 4545 1
+   2: B80D0120000000000000000001000000:B3D2 B80D0120000000000000000002000000:01BB 01 0:0 0:0 0 0 0 4646 1
 """
 
 
@@ -49,11 +51,40 @@ def test_the_kubelets_established_peers_are_its_own_sockets_loopback_and_listene
     assert established_peers(TCP, {"9999"}) == []
 
 
-def test_the_partition_drops_the_named_endpoints_and_the_kubelets_peers_on_their_ports():
+def test_the_partition_drops_the_named_endpoints_the_kubelets_servers_and_its_peers_on_their_ports():
     named = [("172.18.0.2", 6443)]
+    servers = [("172.18.0.2", 6443), ("fc00:f853:ccd:e793::2", 6443)]
     peers = [("172.18.0.9", 6443), ("10.244.1.7", 8080)]
-    assert partition_targets(named, peers) == [("172.18.0.2", 6443), ("172.18.0.9", 6443)]
-    assert partition_targets(named, []) == named
+    assert partition_targets(named, servers, peers) == [
+        ("172.18.0.2", 6443),
+        ("172.18.0.9", 6443),
+        ("fc00:f853:ccd:e793::2", 6443),
+    ]
+    assert partition_targets(named, [], []) == named
+
+
+def test_the_kubelets_servers_are_read_off_its_command_line_and_kubeconfig():
+    cmdline = (
+        "/usr/bin/kubelet\0--bootstrap-kubeconfig=/etc/kubernetes/bootstrap-kubelet.conf\0"
+        "--kubeconfig=/etc/kubernetes/kubelet.conf\0"
+    )
+    assert kubeconfig_flag(cmdline) == "/etc/kubernetes/kubelet.conf"
+    assert kubeconfig_flag("kubelet\0--kubeconfig\0/var/lib/kubelet/kubeconfig\0") == "/var/lib/kubelet/kubeconfig"
+    assert kubeconfig_flag("kubelet\0--config=/var/lib/kubelet/config.yaml\0") is None
+    kubeconfig = """clusters:
+- cluster:
+    certificate-authority-data: LS0t
+    server: https://kubia-control-plane:6443
+  name: kind
+- cluster: {server: "https://[fc00::2]:8443"}
+- cluster:
+    server: https://api.example.com
+"""
+    assert kubeconfig_servers(kubeconfig) == [
+        ("kubia-control-plane", 6443),
+        ("fc00::2", 8443),
+        ("api.example.com", 443),
+    ]
 
 
 def test_the_partition_script_replaces_an_old_table_and_each_drop_expires_at_the_deadline():

@@ -111,4 +111,3 @@ def test_a_worker_takes_the_node_backend_its_controller_chose(choice):
     facts = backend_facts(choice)
     assert all(isinstance(value, str) for value in facts.values())
     assert from_facts(facts, CLUSTER, Timeouts()) == choice
-

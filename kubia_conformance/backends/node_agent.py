@@ -7,11 +7,13 @@ library only: this is not the suite's code but the node's, and it imports nothin
 
 Faults:
 - partition: the node's TCP traffic to the API server is dropped (an nftables table on the output and forward
-  hooks): to each endpoint the suite names (the `kubernetes` Service's), and to each peer the kubelet is connected to
-  on one of their ports. Loopback, pod-to-pod traffic and what the API server opens to the node (the pod proxy the
-  suite reaches this agent through, the kubelet's port) are kept. The kubelet can no longer report; the node's
-  containers run on. The deadline: every dropped address is a set element with an nftables timeout, so the kernel
-  itself stops dropping at the deadline, whatever becomes of this process.
+  hooks): to each endpoint the suite names (the `kubernetes` Service's), to each address the server name of the
+  kubelet's kubeconfig resolves to on the node (both families: on kind's dual-stack network a cut-off kubelet came
+  back over IPv6), and to each peer the kubelet is connected to on one of those ports. Loopback, pod-to-pod traffic
+  and what the API server opens to the node (the pod proxy the suite reaches this agent through, the kubelet's port)
+  are kept. The kubelet can no longer report; the node's containers run on. The deadline: every dropped address is a
+  set element with an nftables timeout, so the kernel itself stops dropping at the deadline, whatever becomes of this
+  process; where the node has systemd, a transient timer also removes the emptied table then, so nothing is left.
 - kubelet-stop: `systemctl stop kubelet`; the containers run on. The deadline: a transient systemd timer
   (systemd-run --on-active) that starts the kubelet again, armed before the stop, so systemd starts it at the
   deadline whatever becomes of this process.
@@ -95,6 +97,11 @@ def parse_endpoint(text: str) -> tuple[str, int]:
     return address, port
 
 
+def endpoint_text(address: str, port: int) -> str:
+    """ADDRESS:PORT, or [V6]:PORT: what parse_endpoint reads."""
+    return f"[{address}]:{port}" if ":" in address else f"{address}:{port}"
+
+
 def decode_address(hex_address: str) -> str:
     """An address as /proc/net/tcp{,6} writes it (the kernel's 32-bit words, each in host byte order: little-endian
     here) into its usual text."""
@@ -120,11 +127,33 @@ def established_peers(table: str, inodes: set[str]) -> list[tuple[str, int]]:
     return sorted(set(peers))
 
 
-def partition_targets(named: list[tuple[str, int]], kubelet_peers: list[tuple[str, int]]) -> list[tuple[str, int]]:
-    """What the partition drops: the endpoints the suite named, and the kubelet's peers on one of their ports (a
-    load balancer in front of the API server, where the kubelet is configured with one)."""
-    ports = {port for _, port in named}
-    return sorted(set(named) | {peer for peer in kubelet_peers if peer[1] in ports})
+def partition_targets(
+    named: list[tuple[str, int]], servers: list[tuple[str, int]], kubelet_peers: list[tuple[str, int]]
+) -> list[tuple[str, int]]:
+    """What the partition drops: the endpoints the suite named, the addresses of the kubelet's server (a load balancer
+    in front of the API server, where the kubelet is configured with one; every family), and the kubelet's peers on
+    one of their ports."""
+    ports = {port for _, port in named + servers}
+    return sorted(set(named) | set(servers) | {peer for peer in kubelet_peers if peer[1] in ports})
+
+
+def kubeconfig_servers(kubeconfig: str) -> list[tuple[str, int]]:
+    """(host, port) of every server a kubeconfig names (https://host[:port], port 443 by default)."""
+    found = []
+    for match in re.finditer(r"\bserver:\s*['\"]?https://(\[[^\]]+\]|[^:/'\"\s]+)(?::(\d+))?", kubeconfig):
+        found.append((match.group(1).strip("[]"), int(match.group(2) or 443)))
+    return found
+
+
+def kubeconfig_flag(cmdline: str) -> str | None:
+    """The --kubeconfig of a kubelet's command line (its /proc cmdline, NUL-separated), if given."""
+    args = cmdline.split("\0")
+    for index, arg in enumerate(args):
+        if arg.startswith("--kubeconfig="):
+            return arg.partition("=")[2]
+        if arg == "--kubeconfig" and index + 1 < len(args):
+            return args[index + 1]
+    return None
 
 
 def partition_script(targets: list[tuple[str, int]], deadline: float) -> str:
@@ -187,6 +216,12 @@ def quietly(args: list[str]) -> None:
         on_node(args)
 
 
+def disarm() -> None:
+    """Removes the deadline's systemd timer, if any (after a heal, or one an earlier fault left)."""
+    quietly(["systemctl", "stop", f"{HEAL_UNIT}.timer"])
+    quietly(["systemctl", "reset-failed", f"{HEAL_UNIT}.service", f"{HEAL_UNIT}.timer"])
+
+
 def boot_time() -> float:
     for line in Path("/proc/stat").read_text().splitlines():
         if line.startswith("btime "):
@@ -214,14 +249,49 @@ def processes_of(uid: str) -> list[dict[str, Any]]:
     return sorted(found, key=lambda p: p["pid"])
 
 
-def kubelet_peers() -> list[tuple[str, int]]:
-    """Where the node's kubelet process is connected to now (established TCP, loopback left out); empty when no
-    process is called kubelet (a kubelet inside another binary, as in k3s)."""
-    peers: list[tuple[str, int]] = []
+def kubelet_processes() -> list[Path]:
+    """The /proc folders of the node's processes called kubelet (none where the kubelet is inside another binary, as
+    in k3s)."""
+    found = []
     for proc in Path("/proc").iterdir():
         try:
-            if not proc.name.isdigit() or (proc / "comm").read_text().strip() != "kubelet":
+            if proc.name.isdigit() and (proc / "comm").read_text().strip() == "kubelet":
+                found.append(proc)
+        except OSError:
+            continue
+    return found
+
+
+def kubelet_servers() -> list[tuple[str, int]]:
+    """Every address, of both families, that the server names of the kubelet's kubeconfig resolve to on the node
+    (its own /etc/hosts and resolver, through getent in its namespaces), with their ports."""
+    addresses: set[tuple[str, int]] = set()
+    for proc in kubelet_processes():
+        try:
+            path = kubeconfig_flag((proc / "cmdline").read_text())
+            if path is None:
                 continue
+            servers = kubeconfig_servers((proc / "root" / path.lstrip("/")).read_text())
+        except OSError:
+            continue
+        for host, port in servers:
+            try:
+                addresses.add((str(ipaddress.ip_address(host)), port))
+                continue
+            except ValueError:
+                pass
+            with contextlib.suppress(FaultError):
+                for line in on_node(["getent", "ahosts", host]).splitlines():
+                    with contextlib.suppress(ValueError, IndexError):
+                        addresses.add((str(ipaddress.ip_address(line.split()[0])), port))
+    return sorted(addresses)
+
+
+def kubelet_peers() -> list[tuple[str, int]]:
+    """Where the node's kubelet process is connected to now (established TCP, loopback left out)."""
+    peers: list[tuple[str, int]] = []
+    for proc in kubelet_processes():
+        try:
             inodes = {
                 link[len("socket:[") : -1]
                 for fd in (proc / "fd").iterdir()
@@ -277,6 +347,9 @@ class Fault:
         self.healed_by = ""
         self.cut: list[tuple[str, int]] = []
         self.peers: list[tuple[str, int]] = []
+        self.servers: list[tuple[str, int]] = []
+        self.kept_by: list[str] = []
+        """What undoes the fault on the node at the deadline, whatever becomes of this process."""
         self.error = ""
 
     def status(self) -> dict[str, Any]:
@@ -287,8 +360,10 @@ class Fault:
             "deadline_at": self.deadline_at,
             "healed_at": self.healed_at,
             "healed_by": self.healed_by,
-            "cut": [f"{a}:{p}" for a, p in self.cut],
-            "kubelet_peers": [f"{a}:{p}" for a, p in self.peers],
+            "cut": [endpoint_text(a, p) for a, p in self.cut],
+            "kubelet_peers": [endpoint_text(a, p) for a, p in self.peers],
+            "kubelet_servers": [endpoint_text(a, p) for a, p in self.servers],
+            "deadline_kept_by": self.kept_by,
             "error": self.error,
         }
 
@@ -301,24 +376,18 @@ class Fault:
             try:
                 if self.kind == "partition":
                     self.peers = kubelet_peers()
-                    self.cut = partition_targets(self.named, self.peers)
+                    self.servers = kubelet_servers()
+                    self.cut = partition_targets(self.named, self.servers, self.peers)
                     if not self.cut:
                         raise FaultError("no API server address to drop")
+                    with contextlib.suppress(FaultError):  # the kernel's timeouts alone keep the deadline
+                        self.arm(["nft", "delete", "table", "inet", TABLE])
+                        self.kept_by.append("a systemd timer that removes the table")
                     on_node(["nft", "-f", "-"], stdin=partition_script(self.cut, self.deadline))
+                    self.kept_by.insert(0, "nftables entry timeouts")
                 else:
-                    quietly(["systemctl", "stop", f"{HEAL_UNIT}.timer"])
-                    quietly(["systemctl", "reset-failed", f"{HEAL_UNIT}.service", f"{HEAL_UNIT}.timer"])
-                    on_node(
-                        [
-                            "systemd-run",
-                            f"--unit={HEAL_UNIT}",
-                            f"--on-active={max(1, round(self.deadline))}s",
-                            "--timer-property=AccuracySec=1s",
-                            "systemctl",
-                            "start",
-                            "kubelet.service",
-                        ]
-                    )
+                    self.arm(["systemctl", "start", "kubelet.service"])
+                    self.kept_by.append("a systemd timer that starts the kubelet")
                     on_node(["systemctl", "stop", "kubelet.service"])
             except FaultError as error:
                 self.error = str(error)
@@ -330,6 +399,20 @@ class Fault:
         timer = threading.Timer(self.deadline, self.heal, kwargs={"by": "the agent at the deadline"})
         timer.daemon = True
         timer.start()
+
+    def arm(self, command: list[str]) -> None:
+        """A transient systemd timer on the node that runs command at the deadline (one left by an earlier fault
+        replaced)."""
+        disarm()
+        on_node(
+            [
+                "systemd-run",
+                f"--unit={HEAL_UNIT}",
+                f"--on-active={max(1, round(self.deadline))}s",
+                "--timer-property=AccuracySec=1s",
+                *command,
+            ]
+        )
 
     def heal(self, by: str = "the suite") -> None:
         with self.lock:
@@ -349,8 +432,7 @@ class Fault:
                     raise
         else:
             on_node(["systemctl", "start", "kubelet.service"])
-            quietly(["systemctl", "stop", f"{HEAL_UNIT}.timer"])
-            quietly(["systemctl", "reset-failed", f"{HEAL_UNIT}.service", f"{HEAL_UNIT}.timer"])
+        disarm()
 
     def ends_at(self) -> float:
         """When the agent stops serving: LINGER after the deadline (counted from its start if it never faulted)."""

@@ -300,7 +300,8 @@ class PodFaults(NodeBackend):
             raise DisruptionError(
                 f"the node agent could not do the {self.fault} fault to node {node}: {status.get('error') or status}"
             )
-        undone = f"the node undoes it by itself at {when(status.get('deadline_at'))}"
+        kept = " and ".join(status.get("deadline_kept_by") or [])
+        undone = f"the node undoes it by itself at {when(status.get('deadline_at'))} ({kept})"
         if self.fault == "partition":
             return f"partitioned: its traffic to {', '.join(status['cut'])} dropped; {undone}"
         return f"kubelet stopped; {undone}"

@@ -16,9 +16,17 @@ from datetime import datetime, timezone
 from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
-from kubia_conformance.backends.disruption import FaultRefused, NodeBackend, NodeProcess
+from kubia_conformance.backends.disruption import DisruptionError, FaultRefused, NodeBackend, NodeProcess
 from kubia_conformance.cluster.connect import Cluster
-from kubia_conformance.cluster.objects import annotations_of, is_node_ready, meta, name_of, node_ready, phase
+from kubia_conformance.cluster.objects import (
+    annotations_of,
+    condition,
+    is_node_ready,
+    meta,
+    name_of,
+    node_ready,
+    phase,
+)
 from kubia_conformance.cluster.retry import api
 from kubia_conformance.cluster.watch import Objects, watch_for
 from kubia_conformance.timeouts import Timeouts
@@ -32,6 +40,10 @@ FAULT = "kubia.test/node-fault"
 LOST_TAINTS = ("node.kubernetes.io/unreachable", "node.kubernetes.io/not-ready")
 """The node lifecycle controller's taints of a node that stopped reporting (Unknown) or reports NotReady."""
 OUT_OF_SERVICE = client.V1Taint(key="node.kubernetes.io/out-of-service", value="nodeshutdown", effect="NoExecute")
+
+
+class FaultLeaked(DisruptionError):
+    """A node taken down came back before the suite brought it back: the fault did not hold."""
 
 
 def note(log: list[str], what: str) -> None:
@@ -172,6 +184,21 @@ class NodeOutage:
         )
         self.note(f"node {self.node} Ready={node_ready(node)}")
         return node
+
+    def ensure_down(self, failure: AssertionError | None = None) -> None:
+        """Raises FaultLeaked if the node, taken down and not yet brought back by the suite, is Ready: the fault did
+        not hold (the kubelet reached the API server some other way). failure: what the check saw meanwhile, which is
+        then not the cluster's to answer for (the plugin asks this of every check that fails while a node is down)."""
+        node = api(self.cluster.core.read_node, self.node)
+        if not self.stopped or not is_node_ready(node):
+            return
+        ready = condition(node, "Ready")
+        since = clock(ready.last_transition_time) if ready and ready.last_transition_time else "an unknown time"
+        raise FaultLeaked(
+            f"the {self.backend.name} fault did not hold: node {self.node} was Ready again since {since}, before the "
+            "suite brought it back"
+            + (f"; what the check saw meanwhile is not the cluster's doing: {failure}" if failure else "")
+        ) from failure
 
     def processes(self, uid: str, wait: float = 0.0) -> list[NodeProcess] | None:
         """Pod uid's processes still on the node (with wait: until none is left or wait seconds passed); None when the
