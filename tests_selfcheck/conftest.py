@@ -173,6 +173,8 @@ def suite_command(*args: str) -> list[str]:
 
 RBAC = "rbac/kubia-conformance.yaml"
 """The shipped RBAC, under manifests/."""
+NODE_FAULTS_RBAC = "rbac/kubia-conformance-node-faults.yaml"
+"""The shipped opt-in RBAC of the node-loss checks, under manifests/."""
 RBAC_NAMESPACE = "kubia-conformance"
 """The namespace of the ServiceAccount manifests/rbac binds."""
 RBAC_GONE_TIMEOUT = 180
@@ -181,12 +183,13 @@ grace period and removes its own test namespaces on SIGTERM."""
 
 
 @contextlib.contextmanager
-def shipped_rbac_applied(cluster: Cluster) -> Iterator[None]:
-    """manifests/rbac/kubia-conformance.yaml applied as it is; removed afterwards, its namespace waited out so that
-    the next check can apply it again. What an interrupted earlier run left (a killed run cannot clean up) is
-    removed first."""
+def shipped_rbac_applied(cluster: Cluster, node_faults: bool = False) -> Iterator[None]:
+    """manifests/rbac/kubia-conformance.yaml applied as it is (with node_faults, the opt-in RBAC of the node-loss
+    checks too); removed afterwards, its namespace waited out so that the next check can apply it again. What an
+    interrupted earlier run left (a killed run cannot clean up) is removed first."""
     remove_shipped_rbac(cluster)
-    utils.create_from_yaml(cluster.api_client, str(MANIFESTS / RBAC))
+    for manifest in (RBAC, NODE_FAULTS_RBAC) if node_faults else (RBAC,):
+        utils.create_from_yaml(cluster.api_client, str(MANIFESTS / manifest))
     try:
         yield
     finally:
@@ -194,10 +197,10 @@ def shipped_rbac_applied(cluster: Cluster) -> Iterator[None]:
 
 
 def remove_shipped_rbac(cluster: Cluster) -> None:
-    """Every object of manifests/rbac/kubia-conformance.yaml deleted, those absent skipped, and its namespace (with
-    whatever ran in it) waited out."""
+    """Every object of the shipped RBAC (and its opt-in node-fault part) deleted, those absent skipped, and its
+    namespace (with whatever ran in it) waited out."""
     resources = DynamicClient(cluster.api_client).resources
-    for document in load_manifests(RBAC):
+    for document in load_manifests(NODE_FAULTS_RBAC) + load_manifests(RBAC):
         resource = resources.get(api_version=document["apiVersion"], kind=document["kind"])
         with contextlib.suppress(NotFoundError):
             resource.delete(name=document["metadata"]["name"], namespace=document["metadata"].get("namespace"))
