@@ -84,6 +84,13 @@ def test_unreachable_server(tmp_path):
         (["--storage-mode", "magic"], "--storage-mode"),
         (["--storage-mode", "static", "--storage-class", "standard"], "--storage-class applies to"),
         (["--dns-server", "127.0.0.1:notaport"], "--dns-server must be HOST:PORT"),
+        (["--node-fault", "sideways"], "--node-fault"),
+        (["--node-fault", "command"], "--node-fault command needs --node-stop-command"),
+        (
+            ["--node-fault", "partition", "--node-stop-command", "x {node}", "--node-start-command", "y {node}"],
+            "are --node-fault command",
+        ),
+        (["--max-recovery", "0"], "--max-recovery must be a positive number"),
     ],
 )
 def test_invalid_option_values(args, expected):
@@ -131,6 +138,14 @@ def test_disruptive_tests_on_a_context_that_is_not_allowed(local_cluster):
         "disruptive tests were selected but are not allowed",
         "kwok-kubia-local",
         "--allow-disruption",
+    )
+
+
+def test_a_node_fault_the_cluster_cannot_do(local_cluster):
+    assert_one_clear_error(
+        local_suite("-m", "disruptive", "--node-fault", "partition"),
+        "disruptive tests were selected but cannot run",
+        "partition: node kubia-local-worker is simulated (kwok-",
     )
 
 

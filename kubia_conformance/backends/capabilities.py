@@ -8,14 +8,13 @@ from kubernetes.client.exceptions import ApiException
 
 from kubia_conformance.backends.disruption import NodeBackend
 from kubia_conformance.backends.dns import DnsAccess
-from kubia_conformance.backends.node_choice import NodeChoice
+from kubia_conformance.backends.node_choice import SIMULATED_RUNTIME_PREFIX, NodeChoice
 from kubia_conformance.backends.readiness import ExecReadiness, LabelReadiness, ReadinessControl
 from kubia_conformance.backends.storage import Storage
 from kubia_conformance.cluster.connect import Cluster
 from kubia_conformance.cluster.manifests import load_manifest
 from kubia_conformance.cluster.retry import api
 
-SIMULATED_RUNTIME_PREFIX = "kwok"
 MAX_UNAVAILABLE_GATE = "feature gate MaxUnavailableStatefulSet"
 
 

@@ -32,6 +32,8 @@ from kubia_conformance.cluster.retry import api
 from kubia_conformance.options import Options
 from kubia_conformance.timeouts import Timeouts
 
+SIMULATED_RUNTIME_PREFIX = "kwok"
+"""The containerRuntimeVersion of a simulated node (kwok-v0.8.0)."""
 NODE_NAME_VARIABLE = "KUBIA_NODE_NAME"
 """In a pod: the node it runs on (the Job and the plugin set it from the downward API)."""
 SERVICE_ACCOUNT_NAMESPACE = Path("/var/run/secrets/kubernetes.io/serviceaccount/namespace")
@@ -75,6 +77,14 @@ def not_allowed(cluster: Cluster, options: Options) -> str | None:
     )
 
 
+def simulated_runtime(cluster: Cluster, node: str) -> str | None:
+    """The node's container runtime, if it is a simulation (kwok: pods are marked Running, nothing runs)."""
+    status = api(cluster.core.read_node, node).status
+    info = status.node_info if status else None
+    runtime = str(info.container_runtime_version or "") if info else ""
+    return runtime if runtime.startswith(SIMULATED_RUNTIME_PREFIX) else None
+
+
 def candidate_workers(cluster: Cluster, runner: str | None) -> list[str]:
     """Ready worker nodes, the suite's own left out."""
     return sorted(
@@ -89,9 +99,11 @@ def choose_disruption(cluster: Cluster, options: Options, timeouts: Timeouts) ->
     selected them (-m disruptive) and they cannot run."""
     runner = runner_node(cluster) if cluster.in_cluster else None
     refusal = not_allowed(cluster, options)
-    backend: NodeBackend | None = None
-    if refusal is None:
-        backend, refusal = find_way(cluster, options, timeouts, runner)
+    if refusal is not None:
+        if options.selects_disruptive:
+            raise PreflightError(f"disruptive tests were selected but are not allowed: {refusal}")
+        return NodeChoice(None, refusal, runner)
+    backend, refusal = find_way(cluster, options, timeouts, runner)
     if backend is None and options.selects_disruptive:
         raise PreflightError(f"disruptive tests were selected but cannot run: node disruption is {refusal}")
     return NodeChoice(backend, refusal, runner)
@@ -100,6 +112,8 @@ def choose_disruption(cluster: Cluster, options: Options, timeouts: Timeouts) ->
 def find_way(
     cluster: Cluster, options: Options, timeouts: Timeouts, runner: str | None
 ) -> tuple[NodeBackend | None, str]:
+    """The backend --node-fault asks for (auto: the first of the user's commands, a node container here, a fault
+    from inside), or why none can be used, each way's reason named."""
     wanted = options.node_fault
     if cluster.in_cluster and runner is None:
         return None, (
@@ -121,18 +135,30 @@ def find_way(
                 return found, ""
             whys.append(f"container-stop: no docker or podman container on this machine is named {workers[0]}")
     if wanted in ("auto", *FAULTS):
-        missing = missing_permissions(cluster, NODE_FAULTS_RBAC)
-        faults = list(FAULTS) if wanted == "auto" else [wanted]
-        if missing:
-            whys += [f"{fault}: {missing[0]}" for fault in faults]
-        else:
-            allowed = probe(cluster, options.node_fault_image, workers[0], timeouts)
-            for fault in faults:
-                reason = allowed[fault]
-                if reason is None:
-                    return PodFaults(cluster, fault, options.node_fault_image, timeouts), ""
-                whys.append(f"{fault}: {reason}")
+        backend, refusals = inside_fault(cluster, options, timeouts, workers[0])
+        if backend is not None:
+            return backend, ""
+        whys += refusals
     return None, "off: no way to lose a node here (" + "; ".join(whys) + ")"
+
+
+def inside_fault(
+    cluster: Cluster, options: Options, timeouts: Timeouts, worker: str
+) -> tuple[NodeBackend | None, list[str]]:
+    """The strongest fault from inside the cluster that RBAC, the cluster and worker allow (partition, then
+    kubelet-stop; only the one asked for when --node-fault names it), or why each is refused."""
+    faults = list(FAULTS) if options.node_fault == "auto" else [options.node_fault]
+    simulated = simulated_runtime(cluster, worker)
+    if simulated:
+        return None, [f"{fault}: node {worker} is simulated ({simulated}): no pod runs there" for fault in faults]
+    missing = missing_permissions(cluster, NODE_FAULTS_RBAC)
+    if missing:
+        return None, [f"{fault}: {missing[0]}" for fault in faults]
+    allowed = probe(cluster, options.node_fault_image, worker, timeouts)
+    for fault in faults:
+        if allowed[fault] is None:
+            return PodFaults(cluster, fault, options.node_fault_image, timeouts), []
+    return None, [f"{fault}: {allowed[fault]}" for fault in faults]
 
 
 def backend_facts(choice: NodeChoice) -> dict[str, str]:

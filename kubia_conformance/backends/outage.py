@@ -28,7 +28,7 @@ from kubia_conformance.cluster.objects import (
     phase,
 )
 from kubia_conformance.cluster.retry import api
-from kubia_conformance.cluster.watch import Objects, watch_for
+from kubia_conformance.cluster.watch import Objects, WaitTimeout, watch_for
 from kubia_conformance.timeouts import Timeouts
 from kubia_conformance.timing import stopwatch
 from kubia_conformance.timing.clock import clock
@@ -44,6 +44,11 @@ OUT_OF_SERVICE = client.V1Taint(key="node.kubernetes.io/out-of-service", value="
 
 class FaultLeaked(DisruptionError):
     """A node taken down came back before the suite brought it back: the fault did not hold."""
+
+
+class NodeNotBack(DisruptionError):
+    """A node the suite brought back did not become Ready in time: an error of the check, with the node's last
+    conditions (kubia-conformance-cleanup tries again)."""
 
 
 def note(log: list[str], what: str) -> None:
@@ -233,7 +238,15 @@ class NodeOutage:
                 pool = ThreadPoolExecutor(1)
                 self._leaving = pool.submit(self._await_gone, awaited)
                 pool.shutdown(wait=False)
-        self.wait_condition(ready=True)
+        try:
+            self.wait_condition(ready=True)
+        except WaitTimeout as late:
+            node = api(self.cluster.core.read_node, self.node)
+            raise NodeNotBack(
+                f"node {self.node} did not come back after {self.timeouts.node_ready:.0f} s: "
+                f"{describe_conditions(node)}; kubia-conformance-cleanup brings it back, or the node by itself at its "
+                "fault's deadline"
+            ) from late
         if "healed" in self.moments and "node_ready" not in self.moments:
             self.at("node_ready")
 
@@ -273,6 +286,19 @@ class NodeOutage:
         if self.prepared:
             self.backend.release(self.node)
             self.prepared = False
+
+
+def describe_conditions(node: client.V1Node) -> str:
+    """The node's conditions in words: each with its status, reason, message and last heartbeat."""
+    conditions = (node.status.conditions if node.status else None) or []
+    return (
+        "; ".join(
+            f"{c.type}={c.status} ({c.reason or 'no reason'}: {c.message or 'no message'}; last heartbeat "
+            f"{clock(c.last_heartbeat_time) if c.last_heartbeat_time else 'never'})"
+            for c in conditions
+        )
+        or "no conditions"
+    )
 
 
 def describe_node(node: client.V1Node | None, name: str) -> str:
