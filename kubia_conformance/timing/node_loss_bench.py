@@ -77,10 +77,10 @@ def run_way(way: str, out: Path, fault_image: str | None, extra: list[str]) -> d
 def rows(way: str, document: dict[str, Any]) -> list[str]:
     """One table row per node-loss check of the run: its figures in seconds, or why there are none."""
     found = []
-    for check in document["checks"]:
+    order = list(CHECKS)
+    checks = [c for c in document["checks"] if c["nodeid"].split("::")[-1] in CHECKS]
+    for check in sorted(checks, key=lambda c: order.index(c["nodeid"].split("::")[-1])):
         name = check["nodeid"].split("::")[-1]
-        if name not in CHECKS:
-            continue
         let_go = CHECKS[name]
         figures = {m["what"]: m["ended"] - m["started"] for m in check["measurements"] if m["kind"] == "figure"}
         cells = [
