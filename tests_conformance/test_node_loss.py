@@ -81,8 +81,9 @@ def lose_node_of_victim(kubia, node_outage, reserved_node, capabilities):
 
 def still_running(loss):
     """Where the fault leaves the node's containers running (a partition, a stopped kubelet), shows it: the old pod's
-    processes, seen on the node. Without them the check would not show what at-most-one protects against, so their
-    absence is an error of the fault, not a verdict."""
+    processes, seen on the node, from the loss until the moment the node is brought back. Without them the check
+    would not show what at-most-one protects against: their absence is an error of the fault (a kubelet that was not
+    cut off stopped them), not a verdict."""
     found = loss.outage.processes(loss.old.metadata.uid)
     if found is None:
         return
@@ -104,7 +105,9 @@ def bring_node_back(loss, timeouts):
     them (the pod was force-deleted or removed meanwhile): within Timeouts.old_container_gone, or two pods of one
     identity run on."""
     outage = loss.outage
-    outage.ensure_down()
+    if "healed" not in outage.moments:
+        outage.ensure_down()
+        still_running(loss)
     outage.restore(awaited=loss.old.metadata.uid)
     left = outage.left_behind()
     if left is None:

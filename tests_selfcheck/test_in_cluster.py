@@ -24,8 +24,10 @@ from kubernetes import client
 
 from conftest import RBAC_NAMESPACE as NAMESPACE
 from conftest import shipped_rbac_applied
+from kubia_conformance.backends.reservation import workers
 from kubia_conformance.cluster.connect import Cluster
 from kubia_conformance.cluster.manifests import load_manifests
+from kubia_conformance.cluster.objects import HOSTNAME_LABEL
 from kubia_conformance.cluster.watch import watch_until
 from kubia_conformance.report.document import SCHEMA_FILE
 
@@ -52,10 +54,12 @@ def report_in(logs: str) -> dict[str, Any]:
     return report
 
 
-def job_object(**env: str) -> dict[str, Any]:
+def job_object(spare: str, **env: str) -> dict[str, Any]:
     """manifests/job/kubia-conformance.yaml with the suite's image, the kubia image built here, node loss allowed by
-    the suite's own image as the fault pod's, and env."""
+    the suite's own image as the fault pod's, and env; on the spare worker, the one no check takes down, so that the
+    node-loss checks have two nodes to take, not one (the Job's own is never taken)."""
     (job,) = load_manifests("job/kubia-conformance.yaml")
+    job["spec"]["template"]["spec"]["nodeSelector"] = {HOSTNAME_LABEL: spare}
     container = job["spec"]["template"]["spec"]["containers"][0]
     container["image"] = os.environ["KUBIA_SUITE_IMAGE"]
     container["imagePullPolicy"] = "Never"
@@ -80,7 +84,8 @@ def finished(jobs: dict[str, Any]) -> bool:
 def run_job(cluster: Cluster, **env: str) -> tuple[dict[str, Any], str]:
     """Runs the Job to its end; the report it printed, and the node its pod ran on."""
     batch = client.BatchV1Api(cluster.api_client)
-    batch.create_namespaced_job(NAMESPACE, job_object(**env))
+    every, _ = workers(cluster)
+    batch.create_namespaced_job(NAMESPACE, job_object(max(every), **env))
     jobs = watch_until(
         batch.list_namespaced_job,
         finished,

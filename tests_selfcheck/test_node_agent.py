@@ -87,7 +87,7 @@ def test_the_kubelets_servers_are_read_off_its_command_line_and_kubeconfig():
     ]
 
 
-def test_the_partition_script_replaces_an_old_table_and_each_drop_expires_at_the_deadline():
+def test_the_partition_script_replaces_an_old_table_drops_both_ways_and_each_drop_expires_at_the_deadline():
     script = partition_script([("172.18.0.2", 6443), ("2001:db8::2", 443)], 359.6)
     lines = script.splitlines()
     assert lines[:3] == [
@@ -98,7 +98,9 @@ def test_the_partition_script_replaces_an_old_table_and_each_drop_expires_at_the
     assert "add element inet kubia_conformance_fault api4 { 172.18.0.2 . 6443 timeout 360s }" in lines
     assert "add element inet kubia_conformance_fault api6 { 2001:db8::2 . 443 timeout 360s }" in lines
     for hook in ("output", "forward"):
-        assert re.search(rf"chain {hook} {{ type filter hook {hook} .*@api4 drop; .*@api6 drop;", script), hook
+        assert re.search(rf"chain {hook} {{ .* daddr . tcp dport @api4 drop; .*daddr . tcp dport @api6 drop;", script)
+    for hook in ("input", "forward"):
+        assert re.search(rf"chain {hook} {{ .* saddr . tcp sport @api4 drop; .*saddr . tcp sport @api6 drop;", script)
     assert "api6 {" not in partition_script([("172.18.0.2", 6443)], 60).split("}\n", 3)[-1]
 
 

@@ -30,9 +30,9 @@ from kubia_conformance.timeouts import Timeouts
 pytestmark = [pytest.mark.kind_faults]
 
 NODE_LOSS = "tests_conformance/test_node_loss.py::test_pod_on_a_lost_node_is_replaced_only_after_force_delete"
-SCALE = 0.4
-"""The killed run's --timeout-scale: its fault's deadline is 0.4 x 360 s = 144 s, so that waiting it out stays
-short; kind's nodes go NotReady in about 20 s, within its 48 s."""
+SCALE = 0.3
+"""The killed run's --timeout-scale: its fault's deadline is 0.3 x 360 s = 108 s, so that waiting it out stays
+short; kind's nodes go NotReady in about 20 s, within its 36 s, and its pods start in seconds, within its 18 s."""
 DEADLINE = Timeouts().scaled(SCALE).node_fault_deadline
 PARTITIONED_TIMEOUT = 240
 """The killed run, from its start to a node of its partitioned and NotReady (three replicas deployed first)."""

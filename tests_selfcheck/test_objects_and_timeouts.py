@@ -111,3 +111,12 @@ def test_a_worker_takes_the_node_backend_its_controller_chose(choice):
     facts = backend_facts(choice)
     assert all(isinstance(value, str) for value in facts.values())
     assert from_facts(facts, CLUSTER, Timeouts()) == choice
+
+
+@pytest.mark.parametrize("scale", [0.3, 1.0, 4.0])
+def test_a_fault_from_inside_outlives_the_waits_of_the_check_that_holds_its_node_down(scale):
+    """The node undoes the fault by itself at node_fault_deadline: never while a node-loss check still needs it down
+    (its waits meanwhile: the node lost, the old pod not Ready, the replacement created and Pending, a quiet window)."""
+    timeouts = Timeouts().scaled(scale)
+    held = timeouts.node_not_ready + 3 * timeouts.pod_ready + timeouts.quiet_window
+    assert timeouts.node_fault_deadline > held

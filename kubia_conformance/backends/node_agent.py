@@ -6,14 +6,15 @@ It reaches the node from a ConfigMap and runs on any image with python3 and nsen
 library only: this is not the suite's code but the node's, and it imports nothing of the suite.
 
 Faults:
-- partition: the node's TCP traffic to the API server is dropped (an nftables table on the output and forward
-  hooks): to each endpoint the suite names (the `kubernetes` Service's), to each address the server name of the
-  kubelet's kubeconfig resolves to on the node (both families: on kind's dual-stack network a cut-off kubelet came
-  back over IPv6), and to each peer the kubelet is connected to on one of those ports. Loopback, pod-to-pod traffic
-  and what the API server opens to the node (the pod proxy the suite reaches this agent through, the kubelet's port)
-  are kept. The kubelet can no longer report; the node's containers run on. The deadline: every dropped address is a
-  set element with an nftables timeout, so the kernel itself stops dropping at the deadline, whatever becomes of this
-  process; where the node has systemd, a transient timer also removes the emptied table then, so nothing is left.
+- partition: the node's TCP traffic with the API server is dropped, both ways (an nftables table on the output,
+  input and forward hooks): to and from each endpoint the suite names (the `kubernetes` Service's), each address the
+  server name of the kubelet's kubeconfig resolves to on the node (both families: on kind's dual-stack network a
+  cut-off kubelet came back over IPv6), and each peer the kubelet is connected to on one of those ports. Loopback,
+  pod-to-pod traffic and what the API server opens to the node (the pod proxy the suite reaches this agent through,
+  the kubelet's port) are kept. The kubelet can neither report nor hear; the node's containers run on. The deadline:
+  every dropped address is a set element with an nftables timeout, so the kernel itself stops dropping at the
+  deadline, whatever becomes of this process; where the node has systemd, a transient timer also removes the
+  emptied table then, so nothing is left.
 - kubelet-stop: `systemctl stop kubelet`; the containers run on. The deadline: a transient systemd timer
   (systemd-run --on-active) that starts the kubelet again, armed before the stop, so systemd starts it at the
   deadline whatever becomes of this process.
@@ -158,20 +159,25 @@ def kubeconfig_flag(cmdline: str) -> str | None:
 
 def partition_script(targets: list[tuple[str, int]], deadline: float) -> str:
     """The nft script that starts the partition, in one transaction: a table an earlier fault left is replaced, and
-    each dropped address:port expires by itself after deadline seconds."""
+    each dropped address:port expires by itself after deadline seconds. Both ways: the node's packets to the API
+    server, and the API server's to the node from its port (dropping only the node's left its established
+    connections half open: on kind a cut-off kubelet still received its watch events and stopped a pod deleted
+    meanwhile, before the heal)."""
     timeout = f"{max(1, round(deadline))}s"
     sets: dict[str, list[str]] = {"4": [], "6": []}
     for address, port in targets:
         sets[str(ipaddress.ip_address(address).version)].append(f"{address} . {port} timeout {timeout}")
-    drop = "ip daddr . tcp dport @api4 drop; ip6 daddr . tcp dport @api6 drop;"
+    out = "ip daddr . tcp dport @api4 drop; ip6 daddr . tcp dport @api6 drop;"
+    back = "ip saddr . tcp sport @api4 drop; ip6 saddr . tcp sport @api6 drop;"
     lines = [
         f"add table inet {TABLE}",
         f"delete table inet {TABLE}",
         f"table inet {TABLE} {{",
         "  set api4 { type ipv4_addr . inet_service; flags timeout; }",
         "  set api6 { type ipv6_addr . inet_service; flags timeout; }",
-        f"  chain output {{ type filter hook output priority -10; policy accept; {drop} }}",
-        f"  chain forward {{ type filter hook forward priority -10; policy accept; {drop} }}",
+        f"  chain output {{ type filter hook output priority -10; policy accept; {out} }}",
+        f"  chain input {{ type filter hook input priority -10; policy accept; {back} }}",
+        f"  chain forward {{ type filter hook forward priority -10; policy accept; {out} {back} }}",
         "}",
     ]
     lines += [f"add element inet {TABLE} api{v} {{ {', '.join(e)} }}" for v, e in sets.items() if e]
