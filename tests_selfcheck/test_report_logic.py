@@ -15,6 +15,7 @@ from histories import T0, Recorder
 from kubia_conformance.report import document as report
 from kubia_conformance.report import lifecycle
 from kubia_conformance.report.html import render
+from kubia_conformance.report.records import figures_of
 
 START = T0.timestamp() - 1
 
@@ -158,3 +159,25 @@ def test_the_page_is_self_contained_with_a_picture_per_check():
     lanes = [a for t, a in parser.tags if t == "g" and "lane" in str(a.get("class"))]
     assert len(lanes) == 6
     assert "GuaranteeBroken: kubia-1 early" in page
+
+
+def test_a_node_loss_checks_failover_figures_reach_the_document_and_the_page():
+    measurements = [
+        {
+            "kind": "figure",
+            "what": "fault to NotReady",
+            "started": START,
+            "reached": START + 16.46,
+            "ended": START + 16.46,
+        },
+        {"kind": "wait", "what": "node to be Ready", "started": START, "reached": START + 2, "ended": START + 2},
+    ]
+    figures = figures_of(measurements)
+    assert figures == [
+        {"what": "fault to NotReady", "seconds": 16.46, "started": round(START, 3), "ended": round(START + 16.46, 3)}
+    ]
+    with_figures = document()
+    with_figures["checks"][0]["figures"] = figures
+    jsonschema.validate(json.loads(json.dumps(with_figures)), json.loads(report.SCHEMA_FILE.read_text()))
+    page = render(with_figures)
+    assert "<td>fault to NotReady</td><td>16.5 s</td>" in page
