@@ -130,3 +130,21 @@ def test_cleaning_up_one_run_spares_what_another_runs_checks_hold(local_cluster)
 def create_namespace_of_run(cluster, run):
     body = {"metadata": {"generateName": "kubia-", "labels": {SUITE_LABEL: SUITE, RUN_LABEL: run}}}
     return cluster.core.create_namespace(body).metadata.name
+
+
+def test_a_replacement_slower_than_max_recovery_fails_the_check_with_its_figure(local_cluster, tmp_path):
+    """--max-recovery is an acceptance criterion that can fail: half a second is less than any replacement here takes
+    (its volume is pinned to the lost node, so it waits for the node to come back). The figures reach JUnit."""
+    junit = tmp_path / "junit.xml"
+    result = run_suite_to_end(NODE_LOSS, "--max-recovery", "0.5", "--junitxml", str(junit))
+
+    output = result.stdout + result.stderr
+    assert result.returncode == 1, f"expected the check to fail on --max-recovery:\n{output[-3000:]}"
+    assert "node loss (recovery within --max-recovery): the replacement kubia-0 was Running and Ready" in output, (
+        output[-3000:]
+    )
+    assert "--max-recovery is 0.5 s" in output, output[-3000:]
+    properties = junit.read_text()
+    for figure in ("fault to NotReady", "force delete to replacement Ready", "heal to node Ready"):
+        assert f'name="figure: {figure}"' in properties, figure
+    assert_nothing_left(local_cluster)
