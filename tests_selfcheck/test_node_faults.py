@@ -2,7 +2,9 @@
 (SIGKILL) in the middle of a partition leaves a node that comes back by itself at the fault's deadline, even with the
 node agent killed too (the machine gone: only the node's own deadline is left, the kernel's nftables timeouts and a
 systemd timer), and with nothing left on the node; and kubia-conformance-cleanup brings such a node back at once,
-through the fault pod still on it. What the run left on the cluster, cleanup removes.
+through the fault pod still on it. What the run left on the cluster, cleanup removes. And a cluster that refuses
+privileged pods (an admission policy, as a policy engine or a managed mode has) is named in its own words: the one
+error line when the disruptive checks are asked for, their skip otherwise.
 
 Needs the kind cluster and the suite's image in it (its python3 and nsenter run the node agent); scripts/test runs
 them there (marker kind_faults), two at once, each on a node of its own.
@@ -17,12 +19,24 @@ import subprocess
 import time
 
 import pytest
+import tenacity
+from kubernetes import client
+from kubernetes.client.exceptions import ApiException
+from test_bad_input import assert_one_clear_error
 
-from conftest import REPO, suite_command
+from conftest import REPO, run_suite_to_end, suite_command
 from kubia_conformance.backends.node_agent import HEAL_UNIT, TABLE
 from kubia_conformance.backends.outage import FAULT, STOPPED_BY
 from kubia_conformance.cleanup import main as cleanup
-from kubia_conformance.cluster.namespaces import run_and_other_namespaces
+from kubia_conformance.cluster.namespaces import (
+    RUN_LABEL,
+    SUITE,
+    SUITE_LABEL,
+    create_test_namespace,
+    delete_namespace,
+    label_value,
+    run_and_other_namespaces,
+)
 from kubia_conformance.cluster.objects import annotations_of, is_node_ready, name_of
 from kubia_conformance.cluster.watch import watch_for
 from kubia_conformance.timeouts import Timeouts
@@ -144,3 +158,92 @@ def test_cleanup_brings_back_a_node_a_killed_run_left_partitioned(kind_cluster, 
     assert f"node {node} back (partition undone)" in said, said
     assert back < deadline - 30, f"{node} came back only {deadline - back:.0f} s before its deadline"
     assert_nothing_on(node)
+
+
+REFUSAL = "privileged containers are not allowed here (the kubia self-check's admission policy)"
+POLICY = "kubia-selfcheck-no-privileged"
+
+
+@pytest.fixture
+def privileged_pods_refused(kind_cluster, kind_run):
+    """A ValidatingAdmissionPolicy that refuses privileged pods in the namespaces of this run (kind_run), as a policy
+    engine or a managed cluster's mode does (scoped to the run: other self-checks take nodes down beside it); removed
+    afterwards."""
+    admission = client.AdmissionregistrationV1Api(kind_cluster.api_client)
+    admission.create_validating_admission_policy(
+        {
+            "metadata": {"name": POLICY},
+            "spec": {
+                "failurePolicy": "Fail",
+                "matchConstraints": {
+                    "resourceRules": [
+                        {"apiGroups": [""], "apiVersions": ["v1"], "operations": ["CREATE"], "resources": ["pods"]}
+                    ],
+                    "namespaceSelector": {"matchLabels": {SUITE_LABEL: SUITE, RUN_LABEL: label_value(kind_run)}},
+                },
+                "validations": [
+                    {
+                        "expression": "!object.spec.containers.exists(c, has(c.securityContext) && "
+                        "has(c.securityContext.privileged) && c.securityContext.privileged)",
+                        "message": REFUSAL,
+                    }
+                ],
+            },
+        }
+    )
+    admission.create_validating_admission_policy_binding(
+        {"metadata": {"name": POLICY}, "spec": {"policyName": POLICY, "validationActions": ["Deny"]}}
+    )
+    try:
+        in_force(kind_cluster)
+        yield
+    finally:
+        admission.delete_validating_admission_policy_binding(POLICY)
+        admission.delete_validating_admission_policy(POLICY)
+
+
+def in_force(cluster) -> None:
+    """Waits until the API server applies the policy (its policies are read from a watch): a privileged pod's dry
+    run in a suite namespace is refused."""
+    namespace = create_test_namespace(cluster, "admission-policy-probe")
+    pod = {
+        "metadata": {"name": "probe"},
+        "spec": {"containers": [{"name": "c", "image": "x", "securityContext": {"privileged": True}}]},
+    }
+
+    def refused() -> None:
+        try:
+            cluster.core.create_namespaced_pod(namespace, pod, dry_run="All")
+        except ApiException as error:
+            if REFUSAL in str(error.body):
+                return
+            raise
+        raise AssertionError("the admission policy is not in force yet")
+
+    try:
+        tenacity.Retrying(
+            retry=tenacity.retry_if_exception_type(AssertionError),
+            wait=tenacity.wait_fixed(0.5),
+            stop=tenacity.stop_after_delay(POLICY_IN_FORCE),
+            reraise=True,
+        )(refused)
+    finally:
+        delete_namespace(cluster, namespace)
+
+
+POLICY_IN_FORCE = 30
+"""The API server, from a new admission policy to applying it."""
+
+
+@pytest.mark.usefixtures("privileged_pods_refused")
+def test_a_cluster_that_refuses_privileged_pods_is_named_in_its_own_words():
+    image = ["--node-fault", "partition", "--node-fault-image", os.environ["KUBIA_SUITE_IMAGE"]]
+    selected = run_suite_to_end("-m", "disruptive", *image)
+    print((selected.stdout + selected.stderr).strip()[-1000:])
+    assert_one_clear_error(selected, "disruptive tests were selected but cannot run", "partition:", REFUSAL)
+
+    skipped = run_suite_to_end(NODE_LOSS, "-rs", *image)
+    output = skipped.stdout + skipped.stderr
+    assert skipped.returncode == 0, output[-3000:]
+    assert "1 skipped" in output, output[-3000:]
+    assert REFUSAL in output, output[-3000:]
