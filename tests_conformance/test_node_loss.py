@@ -241,8 +241,7 @@ def test_pod_on_a_lost_node_is_replaced_only_after_force_delete(
     still_running(loss)
 
     kubia.delete_pod(victim, grace_period_seconds=0)
-    outage.at("let_go")
-    outage.let_go = "force delete"
+    outage.let_go_by("force delete")
     outage.note(f"{victim} force deleted")
     wait_replacement(kubia, loss, claim_before, timeouts, options)
     assert_recovered(kubia, loss, claims, capabilities, timeouts)
@@ -260,8 +259,7 @@ def test_out_of_service_taint_lets_the_cluster_replace_the_pod(
 
     kubia.timeline.invariants.remove((AT_MOST_ONE, loss.untouched))
     loss.outage.taint_out_of_service()
-    loss.outage.at("let_go")
-    loss.outage.let_go = "out-of-service taint"
+    loss.outage.let_go_by("out-of-service taint")
     kubia.wait_pods(
         lambda p: victim not in p or p[victim].metadata.uid != old.metadata.uid,
         f"non-graceful node shutdown: the out-of-service taint to remove {victim} from the lost node",

@@ -8,11 +8,12 @@ from kubernetes.client.exceptions import ApiException
 
 from kubia_conformance.backends.disruption import NodeBackend
 from kubia_conformance.backends.dns import DnsAccess
-from kubia_conformance.backends.node_choice import SIMULATED_RUNTIME_PREFIX, NodeChoice
+from kubia_conformance.backends.node_choice import NodeChoice
 from kubia_conformance.backends.readiness import ExecReadiness, LabelReadiness, ReadinessControl
 from kubia_conformance.backends.storage import Storage
 from kubia_conformance.cluster.connect import Cluster
 from kubia_conformance.cluster.manifests import load_manifest
+from kubia_conformance.cluster.objects import simulated_runtime
 from kubia_conformance.cluster.retry import api
 
 MAX_UNAVAILABLE_GATE = "feature gate MaxUnavailableStatefulSet"
@@ -52,11 +53,7 @@ class Capabilities:
 
 def nodes_are_simulated(cluster: Cluster) -> bool:
     nodes = api(cluster.core.list_node).items
-    runtimes = [
-        str(n.status.node_info.container_runtime_version or "") if n.status and n.status.node_info else ""
-        for n in nodes
-    ]
-    return bool(runtimes) and all(r.startswith(SIMULATED_RUNTIME_PREFIX) for r in runtimes)
+    return bool(nodes) and all(simulated_runtime(n) for n in nodes)
 
 
 def server_keeps(cluster: Cluster, namespace: str) -> tuple[bool, bool]:

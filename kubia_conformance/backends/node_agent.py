@@ -45,6 +45,7 @@ import ipaddress
 import json
 import os
 import re
+import select
 import signal
 import subprocess
 import sys
@@ -68,8 +69,6 @@ COMMAND_TIMEOUT = 30.0
 """One command on the node (nft, systemctl); a node that takes longer is broken, not slow."""
 CANNOT = 3
 """Exit status: the node cannot do the fault (the reason is the termination message)."""
-PROCESS_POLL = 0.2
-"""Between two looks at /proc while a pod's processes are awaited: this runs on the node, /proc cannot be watched."""
 LINGER = 60.0
 """How long the agent serves after its deadline (or, never faulted, after deadline seconds from its start): long
 enough for the suite to ask what it needs after a heal; then it exits, and the pod is Succeeded."""
@@ -253,6 +252,27 @@ def processes_of(uid: str) -> list[dict[str, Any]]:
             continue  # it ended while being read
         found.append({"pid": int(proc.name), "command": command, "started": started, "sandbox": command == "pause"})
     return sorted(found, key=lambda p: p["pid"])
+
+
+def wait_gone(uid: str, seconds: float) -> list[dict[str, Any]]:
+    """Pod uid's processes, once none is left or seconds have passed: a wait on the processes themselves (a pidfd
+    of each becomes readable when it exits), looking at /proc again after each exit, for the pod's next ones."""
+    ends = time.monotonic() + seconds
+    found = processes_of(uid)
+    while found and time.monotonic() < ends:
+        poller, fds = select.poll(), []
+        try:
+            for process in found:
+                with contextlib.suppress(ProcessLookupError):
+                    fds.append(os.pidfd_open(process["pid"]))
+                    poller.register(fds[-1], select.POLLIN)
+            if fds:
+                poller.poll(max(0, int((ends - time.monotonic()) * 1000)))
+        finally:
+            for fd in fds:
+                os.close(fd)
+        found = processes_of(uid)
+    return found
 
 
 def kubelet_processes() -> list[Path]:
@@ -478,11 +498,7 @@ def handler_for(fault: Fault, token: str) -> type[http.server.BaseHTTPRequestHan
                 self.answer(200, fault.status())
             elif path.startswith("pods/"):
                 uid = path.removeprefix("pods/")
-                wait_until = time.time() + float(query.get("wait", ["0"])[0])
-                found = processes_of(uid)
-                while found and time.time() < wait_until:
-                    time.sleep(PROCESS_POLL)
-                    found = processes_of(uid)
+                found = wait_gone(uid, float(query.get("wait", ["0"])[0]))
                 self.answer(200, {"uid": uid, "processes": found, "at": time.time()})
             else:
                 self.answer(404, "no such path")

@@ -15,6 +15,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
 from kubia_conformance.backends.disruption import (
@@ -24,16 +25,15 @@ from kubia_conformance.backends.disruption import (
     NodeBackend,
     find_backend,
 )
-from kubia_conformance.backends.node_faults import FAULTS, PodFaults, probe
+from kubia_conformance.backends.node_agent import FAULTS
+from kubia_conformance.backends.node_faults import PodFaults, probe
 from kubia_conformance.cluster.connect import Cluster, PreflightError
-from kubia_conformance.cluster.objects import is_node_ready, labels_of, name_of
+from kubia_conformance.cluster.objects import is_node_ready, labels_of, name_of, simulated_runtime
 from kubia_conformance.cluster.permissions import NODE_FAULTS_RBAC, missing_permissions
 from kubia_conformance.cluster.retry import api
 from kubia_conformance.options import Options
 from kubia_conformance.timeouts import Timeouts
 
-SIMULATED_RUNTIME_PREFIX = "kwok"
-"""The containerRuntimeVersion of a simulated node (kwok-v0.8.0)."""
 NODE_NAME_VARIABLE = "KUBIA_NODE_NAME"
 """In a pod: the node it runs on (the Job and the plugin set it from the downward API)."""
 SERVICE_ACCOUNT_NAMESPACE = Path("/var/run/secrets/kubernetes.io/serviceaccount/namespace")
@@ -77,20 +77,15 @@ def not_allowed(cluster: Cluster, options: Options) -> str | None:
     )
 
 
-def simulated_runtime(cluster: Cluster, node: str) -> str | None:
-    """The node's container runtime, if it is a simulation (kwok: pods are marked Running, nothing runs)."""
-    status = api(cluster.core.read_node, node).status
-    info = status.node_info if status else None
-    runtime = str(info.container_runtime_version or "") if info else ""
-    return runtime if runtime.startswith(SIMULATED_RUNTIME_PREFIX) else None
-
-
-def candidate_workers(cluster: Cluster, runner: str | None) -> list[str]:
-    """Ready worker nodes, the suite's own left out."""
+def candidate_workers(cluster: Cluster, runner: str | None) -> list[client.V1Node]:
+    """Ready worker nodes, the suite's own left out, by name."""
     return sorted(
-        name_of(n)
-        for n in api(cluster.core.list_node).items
-        if CONTROL_PLANE_LABEL not in labels_of(n) and name_of(n) != runner and is_node_ready(n)
+        (
+            n
+            for n in api(cluster.core.list_node).items
+            if CONTROL_PLANE_LABEL not in labels_of(n) and name_of(n) != runner and is_node_ready(n)
+        ),
+        key=name_of,
     )
 
 
@@ -130,10 +125,10 @@ def find_way(
         if cluster.in_cluster:
             whys.append("container-stop: the suite runs in a pod, where no container engine holds the nodes")
         else:
-            found = find_backend(None, None, workers[0], timeouts.node_command)
+            found = find_backend(None, None, name_of(workers[0]), timeouts.node_command)
             if isinstance(found, ContainerNodes):
                 return found, ""
-            whys.append(f"container-stop: no docker or podman container on this machine is named {workers[0]}")
+            whys.append(f"container-stop: no docker or podman container on this machine is named {name_of(workers[0])}")
     if wanted in ("auto", *FAULTS):
         backend, refusals = inside_fault(cluster, options, timeouts, workers[0])
         if backend is not None:
@@ -143,18 +138,20 @@ def find_way(
 
 
 def inside_fault(
-    cluster: Cluster, options: Options, timeouts: Timeouts, worker: str
+    cluster: Cluster, options: Options, timeouts: Timeouts, worker: client.V1Node
 ) -> tuple[NodeBackend | None, list[str]]:
     """The strongest fault from inside the cluster that RBAC, the cluster and worker allow (partition, then
     kubelet-stop; only the one asked for when --node-fault names it), or why each is refused."""
     faults = list(FAULTS) if options.node_fault == "auto" else [options.node_fault]
-    simulated = simulated_runtime(cluster, worker)
+    simulated = simulated_runtime(worker)
     if simulated:
-        return None, [f"{fault}: node {worker} is simulated ({simulated}): no pod runs there" for fault in faults]
+        return None, [
+            f"{fault}: node {name_of(worker)} is simulated ({simulated}): no pod runs there" for fault in faults
+        ]
     missing = missing_permissions(cluster, NODE_FAULTS_RBAC)
     if missing:
         return None, [f"{fault}: {missing[0]}" for fault in faults]
-    allowed = probe(cluster, options.node_fault_image, worker, timeouts)
+    allowed = probe(cluster, options.node_fault_image, name_of(worker), timeouts)
     for fault in faults:
         if allowed[fault] is None:
             return PodFaults(cluster, fault, options.node_fault_image, timeouts), []

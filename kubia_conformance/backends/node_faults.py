@@ -22,6 +22,7 @@ from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
 from kubia_conformance.backends.disruption import DisruptionError, FaultRefused, NodeBackend, NodeProcess
+from kubia_conformance.backends.node_agent import CANNOT, FAULTS, endpoint_text
 from kubia_conformance.cluster.connect import Cluster
 from kubia_conformance.cluster.manifests import load_manifest
 from kubia_conformance.cluster.namespaces import create_test_namespace, delete_namespace
@@ -32,7 +33,6 @@ from kubia_conformance.cluster.watch import Objects, WaitTimeout, watch_for
 from kubia_conformance.timeouts import Timeouts
 from kubia_conformance.timing.clock import clock_at
 
-FAULTS = ("partition", "kubelet-stop")
 WHAT = {
     "partition": "its traffic to the API server dropped (nftables on the node)",
     "kubelet-stop": "its kubelet stopped (systemctl on the node)",
@@ -49,8 +49,6 @@ PRIVILEGED = {f"pod-security.kubernetes.io/{mode}": "privileged" for mode in ("e
 PORTS = (20000, 29999)
 """The agent's port on the node's network, drawn at random; a taken one is drawn again."""
 PORT_ATTEMPTS = 3
-CANNOT = 3
-"""The agent's exit status when the node cannot do the fault (node_agent.CANNOT)."""
 IMAGE_TROUBLE = ("ErrImagePull", "ImagePullBackOff", "InvalidImageName", "ErrImageNeverPull", "CreateContainerError")
 LONG_POLL = 10.0
 """The longest the agent is asked to hold one answer while a pod's processes end (the proxy stays well inside its
@@ -98,10 +96,10 @@ def api_endpoints(cluster: Cluster) -> list[str]:
     ).items
     found = set()
     for endpoint_slice in slices:
-        for port in endpoint_slice.ports or []:
+        for port in [p.port for p in endpoint_slice.ports or [] if p.port]:
             for endpoint in endpoint_slice.endpoints or []:
                 for address in endpoint.addresses or []:
-                    found.add(f"[{address}]:{port.port}" if ":" in address else f"{address}:{port.port}")
+                    found.add(endpoint_text(address, port))
     return sorted(found)
 
 

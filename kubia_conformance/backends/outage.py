@@ -128,6 +128,12 @@ class NodeOutage:
         self.moments[moment] = time.time()
         return self.moments[moment]
 
+    def let_go_by(self, act: str) -> None:
+        """Records that the test has just freed the lost pod's identity, and how (force delete, out-of-service
+        taint): the moment let_go of the failover figures."""
+        self.at("let_go")
+        self.let_go = act
+
     def stop(self) -> None:
         """Takes the node down with the backend's fault (made ready on the node first, where it needs to be)."""
         if not self.prepared:
@@ -194,8 +200,10 @@ class NodeOutage:
         """Raises FaultLeaked if the node, taken down and not yet brought back by the suite, is Ready: the fault did
         not hold (the kubelet reached the API server some other way). failure: what the check saw meanwhile, which is
         then not the cluster's to answer for (the plugin asks this of every check that fails while a node is down)."""
+        if not self.stopped:
+            return
         node = api(self.cluster.core.read_node, self.node)
-        if not self.stopped or not is_node_ready(node):
+        if not is_node_ready(node):
             return
         ready = condition(node, "Ready")
         since = clock(ready.last_transition_time) if ready and ready.last_transition_time else "an unknown time"
@@ -241,12 +249,10 @@ class NodeOutage:
         try:
             self.wait_condition(ready=True)
         except WaitTimeout as late:
-            node = api(self.cluster.core.read_node, self.node)
             raise NodeNotBack(
-                f"node {self.node} did not come back after {self.timeouts.node_ready:.0f} s: "
-                f"{describe_conditions(node)}; kubia-conformance-cleanup brings it back, or the node by itself at its "
-                "fault's deadline"
-            ) from late
+                f"node {self.node} did not come back: {late}; kubia-conformance-cleanup brings it back, or the node by "
+                "itself at its fault's deadline"
+            ) from None
         if "healed" in self.moments and "node_ready" not in self.moments:
             self.at("node_ready")
 
@@ -302,10 +308,11 @@ def describe_conditions(node: client.V1Node) -> str:
 
 
 def describe_node(node: client.V1Node | None, name: str) -> str:
+    """The node as a wait last saw it: its taints and conditions."""
     if node is None:
         return f"{name} absent"
     taints = ", ".join(f"{t.key}:{t.effect}" for t in (node.spec.taints if node.spec else None) or []) or "none"
-    return f"{name} Ready={node_ready(node)}, taints {taints}"
+    return f"{name}: taints {taints}; {describe_conditions(node)}"
 
 
 def stopped_nodes(cluster: Cluster) -> dict[str, tuple[str, str]]:

@@ -211,6 +211,17 @@ def is_node_ready(node: client.V1Node) -> bool:
     return node_ready(node) == "True"
 
 
+SIMULATED_RUNTIME_PREFIX = "kwok"
+"""The containerRuntimeVersion of a simulated node (kwok-v0.8.0)."""
+
+
+def simulated_runtime(node: client.V1Node) -> str | None:
+    """The node's container runtime, if it is a simulation (kwok: pods are marked Running, nothing runs in them)."""
+    info = node.status.node_info if node.status else None
+    runtime = str(info.container_runtime_version or "") if info else ""
+    return runtime if runtime.startswith(SIMULATED_RUNTIME_PREFIX) else None
+
+
 def readiness_words(phase: str, ready: bool) -> str:
     """Running Ready, Pending not Ready: a pod's phase and readiness as every message says them."""
     return f"{phase or 'without phase'} {'Ready' if ready else 'not Ready'}"
