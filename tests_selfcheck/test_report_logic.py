@@ -5,6 +5,8 @@ test_report_in_browser.py."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from html.parser import HTMLParser
 from typing import Any
 
@@ -16,6 +18,7 @@ from kubia_conformance.report import document as report
 from kubia_conformance.report import lifecycle
 from kubia_conformance.report.html import render
 from kubia_conformance.report.records import figures_of
+from kubia_conformance.report.results import read_outcomes
 
 START = T0.timestamp() - 1
 
@@ -181,3 +184,31 @@ def test_a_node_loss_checks_failover_figures_reach_the_document_and_the_page():
     jsonschema.validate(json.loads(json.dumps(with_figures)), json.loads(report.SCHEMA_FILE.read_text()))
     page = render(with_figures)
     assert "<td>fault to NotReady</td><td>16.5 s</td>" in page
+
+
+TEARDOWN_AFTER_FAILURE = """
+import pytest
+
+@pytest.fixture
+def breaks_on_teardown():
+    yield
+    raise AssertionError("left something behind")
+
+def test_fails_then_errors(breaks_on_teardown):
+    raise AssertionError("the guarantee broke")
+
+def test_passes_then_errors(breaks_on_teardown):
+    pass
+"""
+
+
+def test_a_check_that_fails_and_then_errors_on_teardown_counts_as_failed(tmp_path):
+    """pytest writes such a check as two testcase elements of one name, the failure and then the error: the failure
+    is what it showed (a later element must not hide it)."""
+    (tmp_path / "test_teardown.py").write_text(TEARDOWN_AFTER_FAILURE)
+    command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--junitxml", "out.xml", "test_teardown.py"]
+    subprocess.run(command, cwd=tmp_path, capture_output=True, check=False, timeout=60)
+    outcomes = read_outcomes(tmp_path / "out.xml")
+    assert outcomes["test_fails_then_errors"].outcome == "failed"
+    assert "the guarantee broke" in outcomes["test_fails_then_errors"].message
+    assert outcomes["test_passes_then_errors"].outcome == "error"

@@ -18,6 +18,10 @@ BRIEF_MESSAGE = 400
 """Characters of a problem's message printed with --brief (scripts/test's summary at the end of a CI log)."""
 
 
+SEVERITY = ("passed", "skipped", "error", "failed")
+"""Outcomes from the least to the most telling: of two testcase elements of one check, the more telling counts."""
+
+
 @dataclass(frozen=True)
 class Outcome:
     check: str
@@ -29,20 +33,24 @@ class Outcome:
 
 
 def read_outcomes(junit: Path) -> dict[str, Outcome]:
-    """Test name -> its outcome. A check with a failure in its call and an error in its teardown counts as failed."""
+    """Test name -> its outcome. A check with a failure in its call and an error in its teardown counts as failed
+    (pytest writes two testcase elements of one name for it: the failure, then the error)."""
     results: dict[str, Outcome] = {}
     for case in ElementTree.parse(junit).iter("testcase"):
         name = case.get("name", "")
         evidence = case.findtext("system-out") or ""
-        failure, error = case.find("failure"), case.find("error")
+        failure, error, skipped = case.find("failure"), case.find("error"), case.find("skipped")
         if failure is not None:
-            results[name] = Outcome(name, "failed", failure.get("message", ""), evidence)
+            outcome = Outcome(name, "failed", failure.get("message", ""), evidence)
         elif error is not None:
-            results[name] = Outcome(name, "error", error.get("message", ""), evidence)
-        elif case.find("skipped") is not None:
-            results[name] = Outcome(name, "skipped", case.find("skipped").get("message", ""))  # type: ignore[union-attr]
+            outcome = Outcome(name, "error", error.get("message", ""), evidence)
+        elif skipped is not None:
+            outcome = Outcome(name, "skipped", skipped.get("message", ""))
         else:
-            results[name] = Outcome(name, "passed")
+            outcome = Outcome(name, "passed")
+        earlier = results.get(name)
+        if earlier is None or SEVERITY.index(outcome.outcome) > SEVERITY.index(earlier.outcome):
+            results[name] = outcome
     return results
 
 
