@@ -13,6 +13,7 @@ from kubia_conformance.cluster.objects import (
     uid_of,
 )
 from kubia_conformance.cluster.retry import api_delete
+from kubia_conformance.evidence.identity import left_alone, replacements_left_alone
 from kubia_conformance.verdicts import expect
 
 pytestmark = [pytest.mark.disruptive]
@@ -27,8 +28,9 @@ def pending(pod):
 
 
 def test_a_claim_deleted_while_its_pod_is_pending_is_recreated(kubia, node_outage, reserved_node):
-    """Span: from the deletion of kubia-0 on its cordoned node until the new kubia-0 is Ready on that node again,
-    with data-kubia-0 made anew (claim watch)."""
+    """Span: from the deletion of kubia-0 on its cordoned node until the new kubia-0, Pending meanwhile, is Ready,
+    with data-kubia-0 made anew: the Pending pod and the claim made again are left alone throughout (pod and claim
+    watches)."""
     node = reserved_node.node
     old = kubia.deploy_ready(1, node_selector={HOSTNAME_LABEL: node}, tolerations=[reserved_node.toleration()])[
         "kubia-0"
@@ -37,33 +39,40 @@ def test_a_claim_deleted_while_its_pod_is_pending_is_recreated(kubia, node_outag
     outage.cordon()
 
     kubia.delete_pod("kubia-0")
-    kubia.wait_pods(
-        lambda pods: "kubia-0" in pods and uid_of(pods["kubia-0"]) != uid_of(old) and pending(pods["kubia-0"]),
-        f"{GUARANTEE}: the new kubia-0 to be Pending while its node {node} is cordoned",
+    waiting = kubia.wait_pod(
+        lambda pods: (
+            pods.get("kubia-0")
+            if "kubia-0" in pods and uid_of(pods["kubia-0"]) != uid_of(old) and pending(pods["kubia-0"])
+            else None
+        ),
+        f"the new kubia-0 to be Pending while its node {node} is cordoned",
+    )
+    kubia.timeline.invariants.append(
+        (f"{GUARANTEE} (the Pending pod is the one that starts)", left_alone("kubia-0", uid_of(waiting)))
     )
     claim = kubia.claims()[CLAIM]
+    kubia.claim_timeline.invariants.append(
+        (f"{GUARANTEE} (the claim made again is kept)", replacements_left_alone(CLAIM, uid_of(claim)))
+    )
     api_delete(kubia.cluster.core.delete_namespaced_persistent_volume_claim, CLAIM, kubia.namespace)
     kubia.wait_claims(
         lambda claims: CLAIM not in claims or uid_of(claims[CLAIM]) != uid_of(claim),
-        f"{GUARANTEE}: the deleted {CLAIM} (uid {uid_of(claim)[:8]}) to be gone",
+        f"the deleted {CLAIM} (uid {uid_of(claim)[:8]}) to be gone",
     )
     outage.cordon(unschedulable=False)
 
     new = kubia.wait_pod(
-        lambda pods: (
-            pods.get("kubia-0")
-            if "kubia-0" in pods and uid_of(pods["kubia-0"]) != uid_of(old) and is_serving(pods["kubia-0"])
-            else None
-        ),
-        f"{GUARANTEE}: the new kubia-0 to start on {node} once {CLAIM} is made again",
+        lambda pods: pods.get("kubia-0") if "kubia-0" in pods and is_serving(pods["kubia-0"]) else None,
+        f"the Pending kubia-0 (uid {uid_of(waiting)[:8]}) to start once {CLAIM} is made again",
     )
     made = kubia.claim_snapshot({CLAIM})
     expect(
-        node_name(new) == node
+        uid_of(new) == uid_of(waiting)
         and mounted_claims(new) == (CLAIM,)
         and made.kept.get(CLAIM, ("", ""))[0] not in ("", uid_of(claim)),
         GUARANTEE,
-        f"the new kubia-0 runs on {node_name(new)} and mounts {', '.join(mounted_claims(new)) or 'nothing'}, "
-        f"{CLAIM} is {made.described.get(CLAIM, 'missing')}; expected {node}, {CLAIM} made anew "
-        f"(not uid {uid_of(claim)[:8]})",
+        f"kubia-0 uid {uid_of(new)[:8]} started on {node_name(new)}, mounting "
+        f"{', '.join(mounted_claims(new)) or 'nothing'}; {CLAIM} is {made.described.get(CLAIM, 'missing')}; "
+        f"expected the Pending kubia-0 (uid {uid_of(waiting)[:8]}) to start, with {CLAIM} made anew (not uid "
+        f"{uid_of(claim)[:8]})",
     )

@@ -2,10 +2,12 @@
 comes back whatever the state of its successors (no deadlock)."""
 
 from kubia_conformance.cluster.objects import is_ready, is_serving, uid_of
+from kubia_conformance.evidence.identity import replacements_left_alone
 from kubia_conformance.evidence.ordering import creation_order_violations, described_creations
 from kubia_conformance.verdicts import expect, require
 
 GUARANTEE = "ordered creation (OrderedReady) broken"
+DEADLOCK = "no deadlock (a deleted pod comes back whatever its successors' state)"
 
 
 def test_each_pod_is_created_after_its_predecessor_is_running_and_ready(kubia):
@@ -39,15 +41,16 @@ def test_a_deleted_pod_comes_back_while_its_successor_is_unready(kubia):
     old = kubia.deploy_ready(2)["kubia-0"]
     kubia.make_unready("kubia-1")
 
+    kubia.timeline.invariants.append((DEADLOCK, replacements_left_alone("kubia-0", uid_of(old))))
     kubia.delete_pod("kubia-0")
     pods = kubia.wait_pods(
         lambda pods: "kubia-0" in pods and uid_of(pods["kubia-0"]) != uid_of(old) and is_serving(pods["kubia-0"]),
-        "no deadlock: kubia-0 to come back Ready while its successor kubia-1 is unready",
+        "kubia-0 to come back Ready while its successor kubia-1 is unready",
     )
 
     expect(
         "kubia-1" in pods and not is_ready(pods["kubia-1"]),
-        "no deadlock",
+        DEADLOCK,
         "kubia-1 was Ready again before kubia-0 came back: the check did not hold it unready",
     )
     kubia.make_ready("kubia-1")

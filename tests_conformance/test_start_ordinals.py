@@ -1,17 +1,45 @@
 """Start ordinals (spec.ordinals.start): the set's pods are numbered from the start ordinal; setting, raising,
-lowering and removing it moves the set to the new ordinals, each pod with the hostname and the claim of its name."""
+lowering and removing it moves the set to the new ordinals, each pod with the hostname and the claim of its name.
+At each stage, as the pod watch sees it happen: the new pods are created in order from the start ordinal, none
+under another name, and a pod whose ordinal stays in range is never restarted."""
 
 from kubia_conformance.cluster.objects import claim_name, mounted_claims
+from kubia_conformance.evidence.ordering import numbering_violations
 from kubia_conformance.kubia.build import pod_names
 from kubia_conformance.verdicts import require
 
 GUARANTEE = "start ordinals"
 
 
+class Numbering:
+    """The stages of one test: each holds the set to its numbering from the moment it is given it to the next
+    stage (an invariant over that span of the pod timeline)."""
+
+    def __init__(self, kubia):
+        self.kubia = kubia
+        self.marks: list[int] = []
+
+    def stage(self, start, replicas, change, stage):
+        """Holds the set to pods numbered from start, does change, and waits until exactly those pods are Ready."""
+        names = pod_names(replicas, start)
+        mark = self.kubia.timeline.sync()
+        index = len(self.marks)
+        self.marks.append(mark)
+
+        def rule(states):
+            end = self.marks[index + 1] if index + 1 < len(self.marks) else None
+            return numbering_violations(states, (mark, end), names)
+
+        guarantee = f"{GUARANTEE} ({stage}: {', '.join(names)})"
+        self.kubia.timeline.invariants.append((guarantee, rule))
+        change()
+        require(guarantee, moved_to(self.kubia, start, replicas))
+
+
 def moved_to(kubia, start, replicas):
     """Waits until exactly the pods numbered from start are Ready; returns how any of them is not its identity."""
     names = pod_names(replicas, start)
-    pods = kubia.wait_names(names, f"{GUARANTEE}: exactly {', '.join(names)} Ready (start ordinal {start})")
+    pods = kubia.wait_names(names, f"exactly {', '.join(names)} Ready (start ordinal {start})")
     return [
         f"{name} has hostname {pod.spec.hostname} and mounts {', '.join(mounted_claims(pod)) or 'nothing'}, "
         f"expected {name} and {claim_name(name)}"
@@ -21,21 +49,18 @@ def moved_to(kubia, start, replicas):
 
 
 def test_setting_then_raising_the_start_ordinal_moves_the_pods(kubia):
-    """Span: each stage until exactly its pods are Ready: kubia-0, kubia-1; then from 2 with 3 replicas (kubia-2..4);
-    then from 4 with 2 (kubia-4, kubia-5)."""
-    kubia.deploy_ready(2)
-    kubia.set_ordinals(2, 3)
-    require(f"{GUARANTEE} (set to 2)", moved_to(kubia, 2, 3))
-    kubia.set_ordinals(4, 2)
-    require(f"{GUARANTEE} (raised to 4)", moved_to(kubia, 4, 2))
+    """Span: each stage from its change until exactly its pods are Ready: kubia-0, kubia-1; then from 2 with 3
+    replicas (kubia-2..4); then from 4 with 2 (kubia-4 kept, kubia-5)."""
+    numbering = Numbering(kubia)
+    numbering.stage(0, 2, lambda: kubia.deploy(2), "created")
+    numbering.stage(2, 3, lambda: kubia.set_ordinals(2, 3), "set to 2")
+    numbering.stage(4, 2, lambda: kubia.set_ordinals(4, 2), "raised to 4")
 
 
 def test_lowering_then_removing_the_start_ordinal_moves_the_pods(kubia):
-    """Span: each stage until exactly its pods are Ready: from 3 (kubia-3, kubia-4); lowered to 1 (kubia-1, kubia-2);
-    removed (kubia-0, kubia-1)."""
-    kubia.deploy(2, ordinals_start=3)
-    require(f"{GUARANTEE} (created at 3)", moved_to(kubia, 3, 2))
-    kubia.set_ordinals(1, 2)
-    require(f"{GUARANTEE} (lowered to 1)", moved_to(kubia, 1, 2))
-    kubia.set_ordinals(None, 2)
-    require(f"{GUARANTEE} (removed)", moved_to(kubia, 0, 2))
+    """Span: each stage from its change until exactly its pods are Ready: from 3 (kubia-3, kubia-4); lowered to 1
+    (kubia-1, kubia-2); removed (kubia-0, kubia-1 with kubia-1 kept)."""
+    numbering = Numbering(kubia)
+    numbering.stage(3, 2, lambda: kubia.deploy(2, ordinals_start=3), "created at 3")
+    numbering.stage(1, 2, lambda: kubia.set_ordinals(1, 2), "lowered to 1")
+    numbering.stage(0, 2, lambda: kubia.set_ordinals(None, 2), "removed")

@@ -5,7 +5,7 @@ rule returns the violations it saw, as sentences with times."""
 from __future__ import annotations
 
 from kubia_conformance.cluster.objects import claim_name, is_statefulset_pod
-from kubia_conformance.evidence.states import PodState, Rule, creations
+from kubia_conformance.evidence.states import PodState, Rule, S, creations
 
 AT_MOST_ONE = "at most one pod per identity (name and claim)"
 
@@ -92,16 +92,34 @@ def controller_losses(states: list[PodState], uid: str, controller: str) -> list
     return violations
 
 
-def left_alone(name: str, uid: str) -> Rule[PodState]:
-    """Pod name (incarnation uid) must be neither deleted nor marked for deletion: a released pod is no longer the
-    StatefulSet's to remove."""
+def left_alone(name: str, uid: str) -> Rule[S]:
+    """Pod or claim name (incarnation uid) must be neither deleted nor marked for deletion: a released pod is no
+    longer the StatefulSet's to remove."""
 
-    def rule(states: list[PodState]) -> list[str]:
+    def rule(states: list[S]) -> list[str]:
         return [
             f"{name} (uid {uid[:8]}) {'was deleted' if not s.exists else 'was marked for deletion'} at {s.when} "
             f"(#{s.seq})"
             for s in states
             if s.uid == uid and (s.terminating or not s.exists)
         ][:1]
+
+    return rule
+
+
+def replacements_left_alone(name: str, replaced: str) -> Rule[S]:
+    """Every incarnation of pod or claim name but replaced (the one the test deleted) must be neither deleted nor
+    marked for deletion: what the cluster makes in its place is not for anyone to remove again."""
+
+    def rule(states: list[S]) -> list[str]:
+        for state in states:
+            if state.name == name and state.uid != replaced and (state.terminating or not state.exists):
+                made = next(s for s in states if s.uid == state.uid)
+                done = "was deleted" if not state.exists else "was marked for deletion"
+                return [
+                    f"the new {name} (uid {state.uid[:8]}, seen at {made.when} (#{made.seq})) {done} at {state.when} "
+                    f"(#{state.seq}); the test deleted only uid {replaced[:8]}"
+                ]
+        return []
 
     return rule

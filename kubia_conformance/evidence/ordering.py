@@ -305,3 +305,39 @@ def scale_down_readiness_violations(states: list[PodState], start: int) -> list[
             found = (_while_unready(states, state, "started terminating", pod_name(set_name, i)) for i in range(number))
             violations += [violation for violation in found if violation]
     return violations
+
+
+def numbering_violations(states: list[PodState], span: tuple[int, int | None], names: list[str]) -> list[str]:
+    """The set's pods numbered from a start ordinal, read off the states of span (from the sequence number at which
+    the set was given it to the next such change, None: up to now): names, the pods of the new numbering, each
+    created in order, once its predecessor among them is Running and Ready; no pod created under any other name; and
+    the pods whose ordinal stays in range (names that existed at the span's start) never restarted."""
+    first, last = span
+    within = [s for s in states if s.seq > first and (last is None or s.seq <= last)]
+    at_start = {name: state for name in names if (state := latest_before(states, name, first + 1)) and state.exists}
+    violations = []
+    for created in creations(within):
+        if created.name not in names:
+            violations.append(
+                f"{created.name} (uid {created.uid[:8]}) created at {created.when} (#{created.seq}), outside "
+                f"the ordinals {names[0]}..{names[-1]}"
+            )
+            continue
+        if created.name == names[0]:
+            continue
+        before_name = predecessor(created.name)
+        before = latest_before(states, before_name, created.seq)
+        if before is None or not before.running_and_ready:
+            later = ready_again(states, before.uid, created.seq) if before else "it did not exist yet"
+            violations.append(
+                f"{created.name} created at {created.when} (#{created.seq}) while {before_name} "
+                f"{_state_text(before)} ({later})"
+            )
+    for name, kept in sorted(at_start.items()):
+        ended = next((s for s in within if s.uid == kept.uid and (s.terminating or not s.exists)), None)
+        if ended is not None:
+            how = "was deleted" if not ended.exists else "started terminating"
+            violations.append(
+                f"{name} (uid {kept.uid[:8]}), whose ordinal stays in range, {how} at {ended.when} (#{ended.seq})"
+            )
+    return violations

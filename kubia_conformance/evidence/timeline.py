@@ -55,6 +55,23 @@ class Timeline(Generic[S]):
         self.invariants: list[tuple[str, Rule[S]]] = []
         """(guarantee, rule) pairs that hold over the whole test: a timed-out wait reports their violations as
         the cause."""
+        self._beside: list[Timeline[Any]] = []
+        """Timelines whose invariants this one's waits and quiet windows judge too (judged_beside)."""
+
+    def judge_beside(self, other: Timeline[Any]) -> None:
+        """This timeline's waits and quiet windows also end at a violation of other's invariants, as soon as other
+        records it (the claim a test needs deleted under a pod wait). One way only: other's waits do not judge this
+        one's invariants, so that the two locks are always taken in the same order."""
+        self._beside.append(other)
+        other._watcher.listeners.append(self._poke)
+
+    def _poke(self) -> None:
+        with self._watcher.changed:
+            self._watcher.changed.notify_all()
+
+    def _recorded_count(self) -> int:
+        """How many states this timeline and those beside it have recorded: judging again only pays when it grew."""
+        return self._watcher.history.last_seq + sum(other._watcher.history.last_seq for other in self._beside)
 
     @staticmethod
     def list_call(cluster: Cluster) -> Callable[..., Any]:
@@ -93,7 +110,7 @@ class Timeline(Generic[S]):
         deadline = time.monotonic() + timeout
         with stopwatch.measure("wait", what) as measured, self._watcher.changed:
             waited = False
-            judged = self._watcher.history.last_seq
+            judged = self._recorded_count()
             while True:
                 self._watcher.check_alive()
                 judged = self.broken_now(judged, f"the wait for {what}")
@@ -166,7 +183,7 @@ class Timeline(Generic[S]):
         first = self.sync() if since is None else since
         deadline = time.monotonic() + seconds
         with stopwatch.measure("hold", f"a quiet window of {seconds:.0f} s"), self._watcher.changed:
-            judged = first
+            judged = -1
             while (remaining := deadline - time.monotonic()) > 0:
                 self._watcher.check_alive()
                 judged = self.broken_now(judged, f"a quiet window of {seconds:.0f} s")
@@ -200,12 +217,13 @@ class Timeline(Generic[S]):
             return self._watcher.history.span(seq)
 
     def broken_now(self, judged: int, during: str) -> int:
-        """Fails the check as soon as it is failed: raises GuaranteeBroken if the states recorded after sequence number
-        judged break an invariant, and returns the last sequence number judged. An invariant holds over the whole
-        test, and a violation, once recorded, stays one whatever comes after: waiting on would only delay the
-        verdict (and a wait the violation makes impossible would run to its timeout). Call with changed held."""
-        last = self._watcher.history.last_seq
-        if last != judged and self.invariants:
+        """Fails the check as soon as it is failed: raises GuaranteeBroken if the states recorded since judged (a
+        _recorded_count) break an invariant, of this timeline or of one beside it, and returns the count judged. An
+        invariant holds over the whole test, and a violation, once recorded, stays one whatever comes after: waiting
+        on would only delay the verdict (and a wait the violation makes impossible would run to its timeout). Call
+        with changed held."""
+        last = self._recorded_count()
+        if last != judged and (self.invariants or self._beside):
             causes = self.invariant_violations()
             if causes:
                 raise GuaranteeBroken(f"{'; '.join(causes)} (seen during {during}, which stopped there)")
@@ -227,12 +245,11 @@ class Timeline(Generic[S]):
         return self._judge(self.states)
 
     def invariant_violations(self) -> list[str]:
-        """What the invariants say of everything seen so far (nothing when the timeline has a gap: no proof)."""
+        """What the invariants say of everything seen so far (nothing when the timeline has a gap: no proof), then
+        those of the timelines beside it."""
         with self._watcher.changed:
-            if self._watcher.history.gaps:
-                return []
-            states = list(self._watcher.history.states)
-        return self._judge(states)
+            states = [] if self._watcher.history.gaps else list(self._watcher.history.states)
+        return self._judge(states) + [cause for other in self._beside for cause in other.invariant_violations()]
 
     def _judge(self, states: list[S]) -> list[str]:
         """One sentence per broken invariant: its guarantee, then each violation."""

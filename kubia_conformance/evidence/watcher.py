@@ -67,6 +67,9 @@ class Watcher(Generic[S]):
         """(uid, resourceVersion) of every state recorded: how a sync knows the watch has caught up."""
         self.last_recorded = 0.0
         """time.time() of the last state recorded: when a wait's state arrived (stopwatch)."""
+        self.listeners: list[Callable[[], None]] = []
+        """Called after each state recorded, without changed held (another timeline's waits, judging this one's
+        invariants beside theirs)."""
         self._resource_version = ""
         self._stopping = threading.Event()
         self._failure: str | None = None
@@ -159,6 +162,7 @@ class Watcher(Generic[S]):
                 if event["type"] != "BOOKMARK":
                     with self.changed:
                         self._record(event["type"], event["object"])
+                    self._tell()
                 if self._stopping.is_set():
                     break
         except ApiException as error:
@@ -186,7 +190,12 @@ class Watcher(Generic[S]):
                     self._record("DELETED", obj, inferred=True)
             for obj in listing.items:
                 self._record("RELISTED", obj)
+        self._tell()
         self._resource_version = list_version(listing)
+
+    def _tell(self) -> None:
+        for listener in self.listeners:
+            listener()
 
     def _record(self, event: str, obj: Any, *, inferred: bool = False) -> None:
         state = self.history.add(self._state_of(self.history.next_seq(), event, obj, inferred=inferred))

@@ -33,6 +33,7 @@ class Kubia(Actions, ClaimKeeping):
         self.timeline = PodTimeline(self.cluster, self.namespace, self.timeouts)
         self.timeline.invariants.append((AT_MOST_ONE, identity_violations))
         self.claim_timeline = ClaimTimeline(self.cluster, self.namespace, self.timeouts)
+        self.timeline.judge_beside(self.claim_timeline)
         self.timeline.start()
         try:
             self.claim_timeline.start()
