@@ -11,23 +11,31 @@ RELEASE = "release (a released pod is left alone)"
 
 
 def test_an_orphaned_pod_is_adopted_again_and_stays_the_sets(kubia, timeouts):
-    """Span: from the orphaning to the end of the quiet window after the adoption: kubia-1, the same pod (never
-    deleted), gets the StatefulSet as its controller again and keeps it."""
+    """Span: from the orphaning to the end of the quiet window after the adoption: kubia-1, the same pod (uid, never
+    deleted: the pod watch holds it to that from the orphaning on), gets the StatefulSet as its controller again
+    and keeps it."""
     old = kubia.deploy_ready(2)["kubia-1"]
     owner = uid_of(kubia.statefulset())
 
+    kubia.timeline.invariants.append(
+        (f"{ADOPTION} (the orphan is adopted, not replaced)", left_alone("kubia-1", uid_of(old)))
+    )
     kubia.orphan("kubia-1")
     kubia.wait_pod(
-        lambda pods: pods.get("kubia-1") if "kubia-1" in pods and controller_uid(pods["kubia-1"]) == owner else None,
-        f"{ADOPTION}: the StatefulSet to adopt the orphaned kubia-1 (uid {uid_of(old)[:8]}) again",
+        adopted(uid_of(old), owner), f"the StatefulSet to adopt the orphaned kubia-1 (uid {uid_of(old)[:8]}) again"
     )
-    adopted = kubia.timeline.sync()
-    window = kubia.timeline.quiet_window(timeouts.quiet_window, since=adopted)
+    since = kubia.timeline.sync()
+    window = kubia.timeline.quiet_window(timeouts.quiet_window, since=since)
 
     require(
         f"{ADOPTION} (the adopted pod stays the set's)",
         controller_losses(kubia.timeline.window(window), uid_of(old), owner),
     )
+
+
+def adopted(uid, owner):
+    """Finds pod incarnation uid once owner (a uid) is its controller."""
+    return lambda pods: next((p for p in pods.values() if uid_of(p) == uid and controller_uid(p) == owner), None)
 
 
 def test_a_pod_whose_labels_stop_matching_is_released_and_its_identity_recreated(kubia, timeouts):

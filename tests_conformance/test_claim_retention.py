@@ -13,17 +13,19 @@ from kubia_conformance.cluster.objects import (
     uid_of,
 )
 from kubia_conformance.cluster.retry import api
+from kubia_conformance.evidence.identity import left_alone
 from kubia_conformance.kubia.build import own_pods
 from kubia_conformance.verdicts import expect, require
 
 GUARANTEE = "claim retention"
+ADOPTED = "claim retention of an adopted pod"
 
 
 def test_claims_survive_scale_down_and_are_reattached_on_scale_up(kubia, timeouts):
     """Span: from the claim snapshot (all 3 Ready) to the end of the test: the claim watch holds every claim to staying
     Bound, unmarked and on its volume throughout, not only at the two reads."""
     kubia.deploy_ready(3)
-    claims = kubia.claim_snapshot()
+    claims = kubia.claim_snapshot(guarantee=GUARANTEE)
 
     kubia.scale(1)
     kubia.wait_count(1)
@@ -104,7 +106,7 @@ def test_a_claim_another_controller_owns_is_never_deleted_by_a_delete_policy(kub
         kubia.namespace,
         {"metadata": {"ownerReferences": [reference]}},
     )
-    kept = kubia.claim_snapshot({claim_name("kubia-1")})
+    kept = kubia.claim_snapshot({claim_name("kubia-1")}, GUARANTEE)
 
     kubia.scale(0)
     kubia.wait_count(0)
@@ -117,20 +119,28 @@ def test_a_claim_another_controller_owns_is_never_deleted_by_a_delete_policy(kub
 
 @pytest.mark.usefixtures("retention_policy")
 def test_the_claims_of_an_adopted_pod_follow_the_policy(kubia):
-    """Span: from the orphaning of kubia-2 until it is adopted again; then from the scale-down to 1 until only
-    data-kubia-0 remains (claim watch)."""
+    """Span: from the orphaning of kubia-2 until the end of a quiet window after it is adopted again, the same pod
+    (uid, never deleted); then from the scale-down to 1 until only data-kubia-0 remains (claim watch)."""
     kubia.deploy_ready(3, retention_policy={"whenScaled": "Delete", "whenDeleted": "Retain"})
     owner = uid_of(kubia.statefulset())
 
+    orphan = kubia.timeline.current()["kubia-2"]
+    kept = (f"{ADOPTED} (the orphan is adopted, not replaced)", left_alone("kubia-2", uid_of(orphan)))
+    kubia.timeline.invariants.append(kept)
+    orphaned = kubia.timeline.sync()
     kubia.orphan("kubia-2")
     kubia.wait_pods(
-        lambda pods: "kubia-2" in pods and controller_uid(pods["kubia-2"]) == owner,
-        "claim retention of an adopted pod: the StatefulSet to adopt the orphaned kubia-2 again",
+        lambda pods: (
+            "kubia-2" in pods and uid_of(pods["kubia-2"]) == uid_of(orphan) and controller_uid(pods["kubia-2"]) == owner
+        ),
+        f"the StatefulSet to adopt the orphaned kubia-2 (uid {uid_of(orphan)[:8]}) again",
     )
+    kubia.timeline.quiet_window(kubia.timeouts.quiet_window, since=orphaned)
+    kubia.timeline.invariants.remove(kept)
     kubia.scale(1)
     kubia.wait_pods(
         lambda pods: set(own_pods(pods)) == {"kubia-0"},
-        "claim retention of an adopted pod: only kubia-0 to remain after the scale-down to 1",
+        "only kubia-0 to remain after the scale-down to 1",
     )
     kubia.wait_claims(
         lambda claims: set(claims) == {claim_name("kubia-0")},

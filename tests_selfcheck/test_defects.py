@@ -9,6 +9,7 @@ These change the whole cluster, so they run alone (marker `whole_cluster`, no xd
 from __future__ import annotations
 
 import contextlib
+import importlib
 import os
 import select
 import signal
@@ -27,6 +28,7 @@ from kubernetes import watch
 
 from conftest import REPO, run_suite_to_end
 from kubia_conformance.report.results import Outcome, read_outcomes
+from kubia_conformance.verdicts import GuaranteeBroken
 
 pytestmark = [pytest.mark.whole_cluster, pytest.mark.usefixtures("left_clean")]
 
@@ -243,7 +245,7 @@ DEFECTS = [
     ),
     Defect(
         "rogue claim cleaner (deletes claims of removed ordinals)",
-        "claim retention",
+        "claim retention|claims kept",
         ["tests_conformance/test_claim_retention.py::test_claims_survive_scale_down_and_are_reattached_on_scale_up"],
         lambda cluster, tmp: program("claim_cleaner"),
     ),
@@ -264,7 +266,7 @@ DEFECTS = [
     ),
     Defect(
         "claim reaper (deletes every claim when a StatefulSet is deleted: a broken Retain)",
-        "claims outlive the deletion|claims reattached",
+        "claims outlive the deletion|claims reattached|claims kept",
         [
             "tests_conformance/test_deletion.py::test_cascading_delete_removes_the_pods[Background]",
             "tests_conformance/test_deletion.py::test_a_new_statefulset_of_the_same_name_reattaches_the_claims",
@@ -308,7 +310,7 @@ DEFECTS = [
     ),
     Defect(
         "claim flapper (a claim is Lost for a moment as its pod goes, then Bound again)",
-        "claim retention",
+        "claim retention|claims kept",
         ["tests_conformance/test_claim_retention.py::test_claims_survive_scale_down_and_are_reattached_on_scale_up"],
         lambda cluster, tmp: program("claim_flapper"),
     ),
@@ -317,6 +319,15 @@ DEFECTS = [
         "adoption",
         ["tests_conformance/test_adoption.py::test_an_orphaned_pod_is_adopted_again_and_stays_the_sets"],
         lambda cluster, tmp: program("adoption_blocker"),
+    ),
+    Defect(
+        "orphan deleter (an orphaned pod is deleted, and the set makes it anew, instead of adopted)",
+        "the orphan is adopted, not replaced",
+        [
+            "tests_conformance/test_adoption.py::test_an_orphaned_pod_is_adopted_again_and_stays_the_sets",
+            "tests_conformance/test_claim_retention.py::test_the_claims_of_an_adopted_pod_follow_the_policy",
+        ],
+        lambda cluster, tmp: program("orphan_deleter"),
     ),
     Defect(
         "adopted claim keeper (the claims of a pod that was once orphaned are never garbage-collected)",
@@ -361,7 +372,7 @@ DEFECTS = [
     ),
     Defect(
         "eviction claim reaper (an evicted pod's claims are deleted with it)",
-        "stable identity",
+        "stable identity|claims kept",
         [
             "tests_conformance/test_stable_identity.py::"
             "test_an_evicted_pod_comes_back_with_the_same_name_hostname_and_claim"
@@ -393,6 +404,12 @@ DEFECTS = [
         lambda cluster, tmp: program("min_ready_rusher"),
     ),
     Defect(
+        "all-at-once replacer (a rolling update deletes every old pod at once)",
+        "a rolling update waits minReadySeconds",
+        ["tests_conformance/test_availability.py::test_a_rolling_update_waits_min_ready_seconds_between_pods"],
+        lambda cluster, tmp: program("all_at_once_replacer"),
+    ),
+    Defect(
         "start ordinals ignored (the naive controller numbers pods from 0, kube-controller-manager's own off)",
         "start ordinals",
         [
@@ -403,7 +420,7 @@ DEFECTS = [
     ),
     Defect(
         "rogue claim cleaner on a foreign claim (deletes the claims of removed ordinals, whoever owns them)",
-        "claim retention",
+        "claim retention|claims kept",
         [
             "tests_conformance/test_claim_retention.py::"
             "test_a_claim_another_controller_owns_is_never_deleted_by_a_delete_policy"
@@ -502,18 +519,22 @@ def said_and_failed(title: str, defect: Defect, broken: dict[str, Outcome], heal
         )
 
 
-BROKEN = "kubia_conformance.verdicts.GuaranteeBroken: "
-"""How a failed check's JUnit message starts when a rule of its guarantee failed it (verdicts.py)."""
 AFTERWORDS = (" (seen during ", " (and then ")
 """What Timeline adds to a rule's verdict: the wait it ended, or the wait that ran out after it (timeline.py)."""
 
 
 def rule_verdict(message: str) -> str | None:
-    """The verdict of a rule in a failed check's message, without what the timeline added after it (the wait's
-    description names the guarantee too); None when no rule failed the check (a WaitTimeout, an assertion)."""
-    if not message.startswith(BROKEN):
+    """The verdict of a rule in a failed check's message ("module.Class: verdict", as JUnit has it), without what the
+    timeline added after it (the wait's description names the guarantee too); None when no rule failed the check:
+    its exception is not a GuaranteeBroken (verdicts.py) but a WaitTimeout or a plain assertion."""
+    raised, _, verdict = message.partition(": ")
+    module, _, name = raised.rpartition(".")
+    try:
+        kind = getattr(importlib.import_module(module), name) if module else None
+    except ImportError:
+        kind = None
+    if not (isinstance(kind, type) and issubclass(kind, GuaranteeBroken)):
         return None
-    verdict = message.removeprefix(BROKEN)
     for words in AFTERWORDS:
         verdict = verdict.split(words)[0]
     return verdict

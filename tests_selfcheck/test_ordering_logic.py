@@ -256,6 +256,22 @@ def test_a_rolling_update_that_does_not_wait_min_ready_seconds_is_flagged():
     assert min_ready_violations(t.states, start, 3) == []
 
 
+def test_a_rolling_update_that_replaces_all_pods_at_once_breaks_min_ready_seconds():
+    t, start = deployed(["kubia-1", "kubia-2"])
+    t.terminating("kubia-2").terminating("kubia-1")
+    (violation,) = min_ready_violations(t.states, start, 5)
+    assert violation.startswith("kubia-1 started terminating at 12:00:06.000 (#6) while kubia-2, replaced just before,")
+    assert "had not been made again" in violation
+
+
+def test_a_rolling_update_that_goes_on_once_the_replacement_is_created_breaks_min_ready_seconds():
+    t, start = deployed(["kubia-1", "kubia-2"])
+    rolled(t, "kubia-2", "new-2", ready=False)
+    t.terminating("kubia-1")
+    (violation,) = min_ready_violations(t.states, start, 5)
+    assert "while kubia-2, replaced just before, was Pending not Ready (uid new-2)" in violation
+
+
 def test_available_replicas_counted_too_soon_are_flagged():
     ready = [T0.replace(second=1), T0.replace(second=4)]
     assert availability_violations(ready, [T0.replace(second=6), T0.replace(second=9)], 5) == []

@@ -225,7 +225,9 @@ def ready_since(states: list[PodState], uid: str, seq: int) -> PodState | None:
 
 def min_ready_violations(states: list[PodState], start: int, min_ready: float) -> list[str]:
     """A rolling update with minReadySeconds, from sequence number start on: each old pod starts terminating only
-    once the pod replaced just before it has been Running and Ready for min_ready seconds (less READY_SLACK_SECONDS).
+    once the pod replaced just before it has been made again and has been Running and Ready for min_ready seconds
+    (less READY_SLACK_SECONDS): not while it is gone, Pending or unready (a controller that replaces all at once, or
+    the next as soon as one is created).
     states must hold the whole timeline: the pods as they were at start are read from before it."""
     old_uids = {s.uid for s in states if s.seq <= start and s.exists}
     violations = []
@@ -235,15 +237,24 @@ def min_ready_violations(states: list[PodState], start: int, min_ready: float) -
             continue
         if previous is not None:
             replacement = latest_before(states, previous.name, state.seq)
-            ready = ready_since(states, replacement.uid, state.seq) if replacement is not None else None
-            if ready is not None:
-                waited = (state.at - ready.at).total_seconds()
-                if waited < min_ready - READY_SLACK_SECONDS:
-                    violations.append(
-                        f"{state.name} started terminating at {state.when} (#{state.seq}), {waited:.1f} s after "
-                        f"{previous.name} (replaced just before, uid {ready.uid[:8]}) became Running and Ready at "
-                        f"{ready.when}: minReadySeconds is {min_ready:.0f}"
-                    )
+            made = replacement is not None and replacement.exists and replacement.uid != previous.uid
+            ready = ready_since(states, replacement.uid, state.seq) if made and replacement is not None else None
+            if ready is None:
+                was = (
+                    f"was {replacement.condition()} (uid {replacement.uid[:8]})"
+                    if made and replacement
+                    else ("had not been made again")
+                )
+                violations.append(
+                    f"{state.name} started terminating at {state.when} (#{state.seq}) while {previous.name}, replaced "
+                    f"just before, {was}: minReadySeconds is {min_ready:.0f}"
+                )
+            elif (waited := (state.at - ready.at).total_seconds()) < min_ready - READY_SLACK_SECONDS:
+                violations.append(
+                    f"{state.name} started terminating at {state.when} (#{state.seq}), {waited:.1f} s after "
+                    f"{previous.name} (replaced just before, uid {ready.uid[:8]}) became Running and Ready at "
+                    f"{ready.when}: minReadySeconds is {min_ready:.0f}"
+                )
         previous = state
     return violations
 
