@@ -34,14 +34,20 @@ RUN_TIMEOUT = 900
 
 
 def local_cluster_script(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
+    done = subprocess.run(
         [str(REPO / "scripts" / "local-cluster"), *args],
         env={**os.environ, "KUBIA_LOCAL_INSTANCE": SECOND_INSTANCE},
         capture_output=True,
         text=True,
-        check=True,
+        check=False,
         timeout=RUN_TIMEOUT,
     )
+    if done.returncode:
+        said = (done.stdout + done.stderr).strip()[-3000:]
+        raise RuntimeError(
+            f"scripts/local-cluster {' '.join(args)} (instance {SECOND_INSTANCE}) exited {done.returncode}:\n{said}"
+        )
+    return done
 
 
 @pytest.fixture
