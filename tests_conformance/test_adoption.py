@@ -2,8 +2,8 @@
 the set's; a pod whose labels stop matching is released, its owner reference removed and the pod left alone, and
 once it is gone the set recreates its identity with the same name, hostname and claim."""
 
-from kubia_conformance.cluster.objects import claim_name, controller_uid, mounted_claims, uid_of
-from kubia_conformance.evidence.identity import controller_losses, left_alone
+from kubia_conformance.cluster.objects import claim_name, controller_uid, mounted_claims, owner_uids, uid_of
+from kubia_conformance.evidence.identity import controller_losses, left_alone, released_for_good
 from kubia_conformance.verdicts import expect, require
 
 ADOPTION = "adoption"
@@ -39,25 +39,28 @@ def adopted(uid, owner):
 
 
 def test_a_pod_whose_labels_stop_matching_is_released_and_its_identity_recreated(kubia, timeouts):
-    """Span: the released pod is left alone from the label change until the test deletes it; the claims are kept
-    for the whole test; the recreated kubia-1 is read once Ready."""
+    """Span: the released pod is left alone from the label change until the test deletes it, and refers to the set
+    by no ownerReference once released; the claims are kept for the whole test; the recreated kubia-1 is read once
+    Ready."""
     old = kubia.deploy_ready(2)["kubia-1"]
     owner = uid_of(kubia.statefulset())
     claims = kubia.claim_snapshot()
     untouched = (RELEASE, left_alone("kubia-1", uid_of(old)))
-    kubia.timeline.invariants.append(untouched)
+    let_go = (f"{RELEASE} (it is no longer the set's)", released_for_good("kubia-1", uid_of(old), owner))
+    kubia.timeline.invariants += [untouched, let_go]
 
     changed = kubia.timeline.sync()
     kubia.relabel("kubia-1", {"app": None}, "released: its app label removed")
     kubia.wait_pod(
-        lambda pods: pods.get("kubia-1") if "kubia-1" in pods and not controller_uid(pods["kubia-1"]) else None,
-        f"release: the StatefulSet to remove itself as the controller of kubia-1 (uid {uid_of(old)[:8]}), whose "
-        "labels no longer match",
+        lambda pods: pods.get("kubia-1") if "kubia-1" in pods and owner not in owner_uids(pods["kubia-1"]) else None,
+        f"the StatefulSet to remove every reference to itself from kubia-1 (uid {uid_of(old)[:8]}), whose labels no "
+        "longer match",
     )
     window = kubia.timeline.quiet_window(timeouts.quiet_window, since=changed)
     require(RELEASE, untouched[1](kubia.timeline.window(window)))
 
     kubia.timeline.invariants.remove(untouched)
+    kubia.timeline.invariants.remove(let_go)
     kubia.delete_pod("kubia-1", uid=uid_of(old))
     new = kubia.wait_replaced("kubia-1", uid_of(old))
 

@@ -347,6 +347,15 @@ DEFECTS = [
         lambda cluster, tmp: program("release_deleter"),
     ),
     Defect(
+        "release referrer (a released pod keeps an ownerReference to the set, not as its controller)",
+        "release",
+        [
+            "tests_conformance/test_adoption.py::"
+            "test_a_pod_whose_labels_stop_matching_is_released_and_its_identity_recreated"
+        ],
+        lambda cluster, tmp: program("release_referrer"),
+    ),
+    Defect(
         "predecessor blocker (a new kubia-0 is deleted while kubia-1 is unready: the deadlock)",
         "no deadlock",
         ["tests_conformance/test_ordered_creation.py::test_a_deleted_pod_comes_back_while_its_successor_is_unready"],

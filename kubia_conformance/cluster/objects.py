@@ -67,6 +67,11 @@ def controller_uid(obj: Resource) -> str:
     return str(owner.uid) if owner is not None else ""
 
 
+def owner_uids(obj: Resource) -> tuple[str, ...]:
+    """The uids of every ownerReference of the object, controller or not."""
+    return tuple(str(ref.uid) for ref in meta(obj).owner_references or [])
+
+
 def list_version(listing: Listing) -> str:
     """The resourceVersion of a list, to watch from."""
     if listing.metadata is None or listing.metadata.resource_version is None:

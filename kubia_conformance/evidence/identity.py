@@ -123,3 +123,24 @@ def replacements_left_alone(name: str, replaced: str) -> Rule[S]:
         return []
 
     return rule
+
+
+def released_for_good(name: str, uid: str, owner: str) -> Rule[PodState]:
+    """Once pod name (incarnation uid) is seen without a controller (released), it refers to owner (the StatefulSet's
+    uid) no more, by any ownerReference, controller or not: a released pod is no longer the set's in any way (the
+    garbage collector would delete it with the set)."""
+
+    def rule(states: list[PodState]) -> list[str]:
+        released = next((s for s in states if s.uid == uid and s.exists and not s.owner), None)
+        if released is None:
+            return []
+        again = next((s for s in states if s.seq >= released.seq and s.uid == uid and owner in s.owners), None)
+        if again is None:
+            return []
+        how = "as its controller" if again.owner == owner else "by an ownerReference that is not its controller"
+        return [
+            f"{name} (uid {uid[:8]}), released at {released.when} (#{released.seq}), referred to the StatefulSet "
+            f"(uid {owner[:8]}) {how} at {again.when} (#{again.seq})"
+        ]
+
+    return rule

@@ -18,6 +18,7 @@ from kubia_conformance.cluster.objects import (
     mounted_claims,
     name_of,
     node_name,
+    owner_uids,
     phase,
     readiness_words,
     uid_of,
@@ -108,6 +109,8 @@ class PodState(ObjectState):
     claims: tuple[str, ...]
     owner: str = ""
     """The uid of the pod's controller (its ownerReference marked controller), "" while it has none."""
+    owners: tuple[str, ...] = ()
+    """The uids of all its ownerReferences, controller or not."""
 
     @property
     def running_and_ready(self) -> bool:
@@ -134,6 +137,7 @@ def pod_state(seq: int, event: str, pod: client.V1Pod, *, inferred: bool = False
         node=node_name(pod),
         claims=mounted_claims(pod),
         owner=controller_uid(pod),
+        owners=owner_uids(pod),
         inferred=inferred,
     )
 
