@@ -33,6 +33,7 @@ class Recorder:
         claims: tuple[str, ...] | None = None,
         owner: str = "uid-set",
         at: datetime | None = None,
+        dns_name: str | None = None,
     ) -> Recorder:
         seq = self.history.next_seq()
         self.history.add(
@@ -49,6 +50,7 @@ class Recorder:
                 node="n1",
                 claims=claims or (f"data-{name}",),
                 owner=owner,
+                dns_name=f"{name}.kubia" if dns_name is None else dns_name,
                 inferred=inferred,
             )
         )

@@ -294,9 +294,15 @@ DEFECTS = [
     ),
     Defect(
         "claim squatter (an unlabelled pod mounts a claim in use)",
-        "at most one pod per identity (name and claim)",
+        "at most one pod per identity",
         ["tests_conformance/test_stable_storage.py::test_recreated_pod_mounts_the_same_claim_and_volume"],
         lambda cluster, tmp: program("claim_squatter"),
+    ),
+    Defect(
+        "DNS squatter (a pod of another name, selected by the headless Service, answers to a pod's DNS name)",
+        "at most one pod per identity",
+        ["tests_conformance/test_stable_identity.py::test_deleted_pod_comes_back_with_the_same_name_and_hostname"],
+        lambda cluster, tmp: program("dns_squatter"),
     ),
     Defect(
         "flapping DNS (every second answer to a question loses a record)",

@@ -107,9 +107,10 @@ def test_one_incarnation_after_another_is_accepted():
 
 def test_two_incarnations_at_once_are_flagged():
     t = Timeline().created("kubia-1").created("kubia-1", uid="new-1")
-    by_name, by_claim = identity_violations(t.states)
+    by_name, by_claim, by_dns_name = identity_violations(t.states)
     assert "while uid uid-kubi still existed" in by_name
     assert "mounts data-kubia-1 at 12:00:02.000 (#2) while kubia-1 (uid uid-kubi) mounting it still existed" in by_claim
+    assert "carries the DNS name kubia-1.kubia at 12:00:02.000 (#2) while kubia-1 (uid uid-kubi)" in by_dns_name
 
 
 def test_a_pod_of_any_name_mounting_a_claim_in_use_is_flagged_once():
@@ -117,6 +118,21 @@ def test_a_pod_of_any_name_mounting_a_claim_in_use_is_flagged_once():
     t.add("squatter", phase="Running", claims=("data-kubia-1",))
     (violation,) = identity_violations(t.states)
     assert violation.startswith("squatter (uid uid-squa) mounts data-kubia-1 at 12:00:02.000 (#2) while kubia-1")
+
+
+def test_a_pod_of_any_name_carrying_a_dns_name_in_use_is_flagged_once():
+    t = Timeline().created("kubia-0").created("shadow", claims=("other",), dns_name="kubia-0.kubia").ready("kubia-0")
+    t.add("shadow", phase="Running", claims=("other",), dns_name="kubia-0.kubia")
+    (violation,) = identity_violations(t.states)
+    assert violation.startswith(
+        "shadow (uid uid-shad) carries the DNS name kubia-0.kubia at 12:00:02.000 (#2) while kubia-0 (uid uid-kubi) "
+        "carrying it still existed"
+    )
+
+
+def test_a_pod_without_hostname_and_subdomain_carries_no_dns_name():
+    t = Timeline().created("kubia-0").created("plain", claims=("other",), dns_name="")
+    assert identity_violations(t.states) == []
 
 
 def test_a_claim_mounted_by_a_pod_of_another_name_after_its_holder_was_deleted_is_accepted():

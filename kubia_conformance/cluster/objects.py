@@ -67,6 +67,13 @@ def controller_uid(obj: Resource) -> str:
     return str(owner.uid) if owner is not None else ""
 
 
+def dns_name(pod: client.V1Pod) -> str:
+    """The pod's own DNS name in its namespace, hostname.subdomain ("" unless it sets both): the name a headless
+    Service of that subdomain gives it."""
+    spec = pod.spec
+    return f"{spec.hostname}.{spec.subdomain}" if spec is not None and spec.hostname and spec.subdomain else ""
+
+
 def owner_uids(obj: Resource) -> tuple[str, ...]:
     """The uids of every ownerReference of the object, controller or not."""
     return tuple(str(ref.uid) for ref in meta(obj).owner_references or [])

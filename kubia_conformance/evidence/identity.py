@@ -7,7 +7,7 @@ from __future__ import annotations
 from kubia_conformance.cluster.objects import claim_name, is_statefulset_pod
 from kubia_conformance.evidence.states import PodState, Rule, S, creations
 
-AT_MOST_ONE = "at most one pod per identity (name and claim)"
+AT_MOST_ONE = "at most one pod per identity (name, claim and DNS name)"
 
 
 def identity_violations(states: list[PodState]) -> list[str]:
@@ -15,18 +15,17 @@ def identity_violations(states: list[PodState]) -> list[str]:
     - a new incarnation of kubia-N seen while the previous one still existed;
     - any pod, whatever its name or labels, mounting a claim that another existing pod mounts (a terminating pod
       still exists: it may still be writing);
+    - any pod, whatever its name or labels, carrying the DNS name (hostname.subdomain) another existing pod
+      carries: a headless Service that selects both answers for that name with two addresses;
     - an incarnation of kubia-N mounting a claim other than data-kubia-N."""
     violations = []
     live: dict[str, PodState] = {}
-    holders: dict[str, dict[str, PodState]] = {}
-    """claim -> uid -> the pod mounting it."""
-    reported: set[tuple[str, frozenset[str]]] = set()
+    shared = Holders()
     for state in states:
         if not state.exists:
             if state.name in live and live[state.name].uid == state.uid:
                 del live[state.name]
-            for claim in state.claims:
-                holders.get(claim, {}).pop(state.uid, None)
+            shared.let_go(state)
             continue
         other = live.get(state.name)
         if other is not None and other.uid != state.uid:
@@ -34,17 +33,7 @@ def identity_violations(states: list[PodState]) -> list[str]:
                 f"{state.name} uid {state.uid[:8]} seen at {state.when} while uid {other.uid[:8]} still existed"
             )
         live[state.name] = state
-        for claim in state.claims:
-            mounting = holders.setdefault(claim, {})
-            mounting[state.uid] = state
-            for holder in mounting.values():
-                pair = (claim, frozenset((holder.uid, state.uid)))
-                if holder.uid != state.uid and pair not in reported:
-                    reported.add(pair)
-                    violations.append(
-                        f"{state.name} (uid {state.uid[:8]}) mounts {claim} at {state.when} (#{state.seq}) while "
-                        f"{holder.name} (uid {holder.uid[:8]}) mounting it still existed"
-                    )
+        violations += shared.take(state)
         if not is_statefulset_pod(state.name):
             continue
         own = claim_name(state.name)
@@ -52,6 +41,42 @@ def identity_violations(states: list[PodState]) -> list[str]:
             claims = ", ".join(state.claims)
             violations.append(f"{state.name} uid {state.uid[:8]} mounts {claims} at {state.when}, not {own}")
     return violations
+
+
+class Holders:
+    """Which existing pods hold each claim (mounting it) and each DNS name (carrying it), as the states go by: a
+    second holder of one is a violation, said once per pair of pods."""
+
+    def __init__(self) -> None:
+        self._held: dict[tuple[str, str], dict[str, PodState]] = {}
+        """(how, what: "mounts", a claim; "carries the DNS name", a name) -> uid -> the pod holding it."""
+        self._reported: set[tuple[str, frozenset[str]]] = set()
+
+    @staticmethod
+    def _holdings(state: PodState) -> list[tuple[str, str]]:
+        return [("mounts", claim) for claim in state.claims] + (
+            [("carries the DNS name", state.dns_name)] if state.dns_name else []
+        )
+
+    def let_go(self, gone: PodState) -> None:
+        for holding in self._holdings(gone):
+            self._held.get(holding, {}).pop(gone.uid, None)
+
+    def take(self, state: PodState) -> list[str]:
+        violations = []
+        for how, what in self._holdings(state):
+            holding = self._held.setdefault((how, what), {})
+            holding[state.uid] = state
+            for holder in holding.values():
+                pair = (what, frozenset((holder.uid, state.uid)))
+                if holder.uid != state.uid and pair not in self._reported:
+                    self._reported.add(pair)
+                    gerund = "mounting" if how == "mounts" else "carrying"
+                    violations.append(
+                        f"{state.name} (uid {state.uid[:8]}) {how} {what} at {state.when} (#{state.seq}) while "
+                        f"{holder.name} (uid {holder.uid[:8]}) {gerund} it still existed"
+                    )
+        return violations
 
 
 def untouched_until_let_go(name: str, uid: str, node: str) -> Rule[PodState]:

@@ -13,6 +13,7 @@ from kubernetes import client
 from kubia_conformance.cluster.objects import (
     claim_phase,
     controller_uid,
+    dns_name,
     is_ready,
     is_terminating,
     mounted_claims,
@@ -111,6 +112,8 @@ class PodState(ObjectState):
     """The uid of the pod's controller (its ownerReference marked controller), "" while it has none."""
     owners: tuple[str, ...] = ()
     """The uids of all its ownerReferences, controller or not."""
+    dns_name: str = ""
+    """hostname.subdomain, "" unless the pod sets both: the DNS name it carries in its namespace."""
 
     @property
     def running_and_ready(self) -> bool:
@@ -138,6 +141,7 @@ def pod_state(seq: int, event: str, pod: client.V1Pod, *, inferred: bool = False
         claims=mounted_claims(pod),
         owner=controller_uid(pod),
         owners=owner_uids(pod),
+        dns_name=dns_name(pod),
         inferred=inferred,
     )
 
