@@ -46,7 +46,7 @@ def test_a_pod_whose_labels_stop_matching_is_released_and_its_identity_recreated
     owner = uid_of(kubia.statefulset())
     claims = kubia.claim_snapshot()
     untouched = (RELEASE, left_alone("kubia-1", uid_of(old)))
-    let_go = (f"{RELEASE} (it is no longer the set's)", released_for_good("kubia-1", uid_of(old), owner))
+    let_go = ("release (a released pod is no longer the set's)", released_for_good("kubia-1", uid_of(old), owner))
     kubia.timeline.invariants += [untouched, let_go]
 
     changed = kubia.timeline.sync()

@@ -190,6 +190,11 @@ class Actions(Waits):
         api(self.cluster.core.patch_namespaced_pod, name, self.namespace, {"metadata": {"ownerReferences": None}})
         stopwatch.mark("action", f"{name} orphaned (owner references removed)")
 
+    def lift_scheduling_gates(self, name: str) -> None:
+        """Removes every scheduling gate of pod name: the scheduler may place it from now on."""
+        api(self.cluster.core.patch_namespaced_pod, name, self.namespace, {"spec": {"schedulingGates": None}})
+        stopwatch.mark("action", f"{name}'s scheduling gates lifted")
+
     def relabel(self, name: str, labels: dict[str, str | None], what: str) -> None:
         """Sets (None: removes) labels of pod name; what says the change in words for the report."""
         api(self.cluster.core.patch_namespaced_pod, name, self.namespace, {"metadata": {"labels": labels}})
