@@ -84,10 +84,15 @@ def test_when_deleted_delete_removes_the_claims_with_the_statefulset(kubia):
 
 
 @pytest.mark.usefixtures("retention_policy")
-def test_a_claim_another_controller_owns_is_never_deleted_by_a_delete_policy(kubia):
+@pytest.mark.parametrize("when", ["whenScaled", "whenDeleted"])
+def test_a_claim_another_controller_owns_is_never_deleted_by_a_delete_policy(kubia, when):
     """Span: data-kubia-1, given another controller (a ConfigMap) as its owner, is kept from then to the end of the
-    test (claim watch); the other claims until they are gone after the scale-down to 0."""
-    kubia.deploy_ready(3, retention_policy={"whenScaled": "Delete", "whenDeleted": "Retain"})
+    test (claim watch); the other claims until they are gone after the scale-down to 0 (whenScaled=Delete) or the
+    StatefulSet's deletion (whenDeleted=Delete), as the policy has them removed (upstream: "should not delete PVC with
+    OnScaledown policy if another controller owns the PVC", "should not delete PVCs when there is another
+    controller")."""
+    other = "whenDeleted" if when == "whenScaled" else "whenScaled"
+    kubia.deploy_ready(3, retention_policy={when: "Delete", other: "Retain"})
     owner = api(
         kubia.cluster.core.create_namespaced_config_map,
         kubia.namespace,
@@ -104,17 +109,20 @@ def test_a_claim_another_controller_owns_is_never_deleted_by_a_delete_policy(kub
         kubia.cluster.core.patch_namespaced_persistent_volume_claim,
         claim_name("kubia-1"),
         kubia.namespace,
-        {"metadata": {"ownerReferences": [reference]}},
+        [{"op": "add", "path": "/metadata/ownerReferences", "value": [reference]}],  # in place of the set's, if any
     )
-    kept = kubia.claim_snapshot({claim_name("kubia-1")}, GUARANTEE)
+    kept = kubia.claim_snapshot({claim_name("kubia-1")}, f"{GUARANTEE} (a claim another controller owns)")
 
-    kubia.scale(0)
-    kubia.wait_count(0)
+    if when == "whenScaled":
+        kubia.scale(0)
+        kubia.wait_count(0)
+    else:
+        kubia.delete("Background")
     kubia.wait_claims(
         lambda claims: set(claims) == {claim_name("kubia-1")},
-        "claim retention policy whenScaled=Delete: only data-kubia-1, which another controller owns, to remain",
+        f"claim retention policy {when}=Delete: only data-kubia-1, which another controller owns, to remain",
     )
-    require("claim retention (a claim another controller owns)", kubia.lost_claims(kept))
+    require(f"{GUARANTEE} (a claim another controller owns)", kubia.lost_claims(kept))
 
 
 @pytest.mark.usefixtures("retention_policy")

@@ -438,9 +438,18 @@ DEFECTS = [
         "claim retention|claims kept",
         [
             "tests_conformance/test_claim_retention.py::"
-            "test_a_claim_another_controller_owns_is_never_deleted_by_a_delete_policy"
+            "test_a_claim_another_controller_owns_is_never_deleted_by_a_delete_policy[whenScaled]"
         ],
         lambda cluster, tmp: program("claim_cleaner"),
+    ),
+    Defect(
+        "foreign claim reaper (whenDeleted=Delete removes the set's claims, whoever owns them)",
+        "claim retention (a claim another controller owns)",
+        [
+            "tests_conformance/test_claim_retention.py::"
+            "test_a_claim_another_controller_owns_is_never_deleted_by_a_delete_policy[whenDeleted]"
+        ],
+        lambda cluster, tmp: program("foreign_claim_reaper"),
     ),
     Defect(
         "release racer (takes the next step when an unready pod is let be Ready, before it is)",
