@@ -2,6 +2,8 @@
 on hand-made timelines: each rule must flag the broken orders a bad controller would produce, and accept the good
 ones."""
 
+from dataclasses import replace
+
 from histories import T0
 from histories import Recorder as Timeline
 
@@ -9,6 +11,8 @@ from kubia_conformance.evidence.identity import (
     controller_losses,
     identity_violations,
     left_alone,
+    released_for_good,
+    replacements_left_alone,
     untouched_until_let_go,
 )
 from kubia_conformance.evidence.ordering import (
@@ -19,6 +23,7 @@ from kubia_conformance.evidence.ordering import (
     described_creations,
     min_ready_violations,
     most_down,
+    numbering_violations,
     removal_order,
     replacement_order,
     rolling_update_violations,
@@ -338,3 +343,56 @@ def test_scale_down_while_a_remaining_pod_is_unready_is_flagged():
     assert violation.startswith("kubia-2 started terminating at 12:00:05.000 (#5) while kubia-0 was Running not Ready")
     t.ready("kubia-0").terminating("kubia-1")
     assert len(scale_down_readiness_violations(t.states, start)) == 1
+
+
+def test_a_new_incarnation_deleted_by_anyone_is_flagged_the_one_the_test_deleted_is_not():
+    rule = replacements_left_alone("kubia-0", "uid-kubia-0")
+    t = Timeline().created("kubia-0").terminating("kubia-0").deleted("kubia-0").created("kubia-0", uid="new-0")
+    assert rule(t.states) == []
+    t.add("kubia-0", uid="new-0", terminating=True)
+    (violation,) = rule(t.states)
+    assert violation.startswith("the new kubia-0 (uid new-0, seen at 12:00:04.000 (#4)) was marked for deletion at")
+    assert violation.endswith("the test deleted only uid uid-kubi")
+
+
+def test_a_released_pod_that_refers_to_its_set_again_is_flagged():
+    rule = released_for_good("kubia-1", "uid-kubia-1", "uid-set")
+    t = Timeline().created("kubia-1").add("kubia-1", owner="")
+    assert rule(t.states) == []
+    t.history.add(replace(t.states[-1], seq=t.history.next_seq(), owners=("uid-set",)))
+    (violation,) = rule(t.states)
+    assert (
+        "released at 12:00:02.000 (#2), referred to the StatefulSet (uid uid-set) by an ownerReference that is not"
+        in (violation)
+    )
+
+
+def numbered(names_and_readiness):
+    """Pods created one after the other, each Running and Ready when its flag says so."""
+    t = Timeline()
+    for name, ready in names_and_readiness:
+        t.created(name)
+        if ready:
+            t.ready(name)
+    return t
+
+
+def test_pods_numbered_from_the_start_ordinal_in_order_are_accepted():
+    t = numbered([("kubia-2", True), ("kubia-3", True), ("kubia-4", True)])
+    assert numbering_violations(t.states, (0, None), ["kubia-2", "kubia-3", "kubia-4"]) == []
+
+
+def test_a_pod_outside_the_ordinals_or_before_its_predecessor_is_ready_is_flagged():
+    t = numbered([("kubia-0", False), ("kubia-3", False), ("kubia-4", False)])
+    outside, early = numbering_violations(t.states, (0, None), ["kubia-3", "kubia-4"])
+    assert outside.startswith("kubia-0 (uid uid-kubi) created at 12:00:01.000 (#1), outside the ordinals kubia-3..")
+    assert early.startswith("kubia-4 created at 12:00:03.000 (#3) while kubia-3 was Pending not Ready")
+
+
+def test_a_pod_whose_ordinal_stays_in_range_and_is_restarted_is_flagged():
+    t = numbered([("kubia-0", True), ("kubia-1", True)])
+    mark = t.history.last_seq
+    t.terminating("kubia-1")
+    (violation,) = numbering_violations(t.states, (mark, None), ["kubia-1", "kubia-2"])
+    assert violation.startswith("kubia-1 (uid uid-kubi), whose ordinal stays in range, started terminating at")
+    assert numbering_violations(t.states, (0, mark), ["kubia-0", "kubia-1"]) == []
