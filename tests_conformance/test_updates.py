@@ -17,6 +17,7 @@ from kubia_conformance.evidence.ordering import (
 from kubia_conformance.verdicts import expect, require
 
 AVAILABLE = "rolling update keeps the set available"
+PHASED = "canary and phased updates"
 
 
 def revisions(pods):
@@ -182,12 +183,37 @@ def test_a_rollback_restores_the_earlier_revision_in_reverse_order(kubia, timeou
     )
 
 
+class Steps:
+    """The phased update's steps: each holds the pods below its partition to being left alone (but for those the
+    test deletes), from the step's mark to the next one, as an invariant: a pod below the partition replaced late,
+    after the step's pods are Ready, is the step's violation, not a move of the next step."""
+
+    def __init__(self, kubia):
+        self.kubia = kubia
+        self.marks: list[int] = []
+        self.deleted_by_the_test: set[str] = set()
+
+    def begin(self, partition):
+        mark = self.kubia.timeline.sync()
+        index = len(self.marks)
+        self.marks.append(mark)
+        below = {f"kubia-{ordinal}" for ordinal in range(partition)}
+
+        def rule(states):
+            end = self.marks[index + 1] if index + 1 < len(self.marks) else None
+            span = [s for s in states if s.seq > mark and (end is None or s.seq <= end)]
+            return replacements([s for s in span if s.uid not in self.deleted_by_the_test], below)
+
+        self.kubia.timeline.invariants.append((f"{PHASED} (partition {partition}: pods below it left alone)", rule))
+        return mark
+
+
 def test_canary_and_phased_updates_move_one_ordinal_at_a_time(kubia, timeouts):
     """Span: the whole test, in phases between the test's actions. With the partition above every ordinal nothing
     is updated (a quiet window); at 2 only kubia-2 (the canary); a deleted pod below the partition comes back at the
     current revision, one at or above it at the update revision; lowering the partition to 1, then 0, replaces
-    exactly that ordinal each time (perhaps twice in a row: see without_repeats); the status ends at the update
-    revision."""
+    exactly that ordinal each time (perhaps twice in a row: see without_repeats), and each step holds (a quiet window)
+    with the pods below its partition left alone until the next step; the status ends at the update revision."""
     names = ["kubia-0", "kubia-1", "kubia-2"]
     pods = kubia.deploy_ready(len(names), update_strategy={"type": "RollingUpdate", "rollingUpdate": {"partition": 3}})
     first = revisions(pods)["kubia-0"]
@@ -198,18 +224,20 @@ def test_canary_and_phased_updates_move_one_ordinal_at_a_time(kubia, timeouts):
     require("canary (partition 3: nothing updated)", replacements(kubia.timeline.window(window), set(names)))
 
     expected = dict.fromkeys(names, first)
+    steps = Steps(kubia)
     for partition in (2, 1, 0):
-        mark = kubia.timeline.sync()
+        mark = steps.begin(partition)
         kubia.patch(
             {"spec": {"updateStrategy": {"rollingUpdate": {"partition": partition}}}},
             f"partition lowered to {partition}",
         )
         expected[f"kubia-{partition}"] = update
         wait_revisions(kubia, timeouts, expected, f"phased update: {show(expected)} (partition {partition})")
+        kubia.timeline.quiet_window(timeouts.quiet_window, since=mark)
         moved = replacement_order(kubia.timeline.since(mark))
         expect(
             without_repeats(moved) == [f"kubia-{partition}"],
-            "canary and phased updates (one ordinal per step)",
+            f"{PHASED} (one ordinal per step)",
             f"lowering the partition to {partition} replaced {', '.join(moved) or 'nothing'}, expected only "
             f"kubia-{partition}",
         )
@@ -219,6 +247,7 @@ def test_canary_and_phased_updates_move_one_ordinal_at_a_time(kubia, timeouts):
             # under load: "lowering the partition to 1 replaced kubia-0, kubia-2, kubia-1").
             current = kubia.timeline.current()
             deleted = {name: uid_of(current[name]) for name in ("kubia-0", "kubia-2")}
+            steps.deleted_by_the_test.update(deleted.values())
             for name, uid in deleted.items():
                 kubia.delete_pod(name, uid=uid)
             for name, uid in deleted.items():

@@ -380,6 +380,12 @@ DEFECTS = [
         lambda cluster, tmp: program("partition_overshoot"),
     ),
     Defect(
+        "late overshoot (lowering the partition to p also replaces the pod at p - 1, once the pod at p is Ready)",
+        "canary and phased updates",
+        ["tests_conformance/test_updates.py::test_canary_and_phased_updates_move_one_ordinal_at_a_time"],
+        lambda cluster, tmp: program("late_overshoot"),
+    ),
+    Defect(
         "maxUnavailable ignored (kube-controller-manager with the MaxUnavailableStatefulSet gate off)",
         "maxUnavailable",
         ["tests_conformance/test_updates.py::test_max_unavailable_bounds_the_pods_down_during_a_rolling_update"],
