@@ -68,7 +68,7 @@ def test_orphan_cascade_leaves_the_pods_in_place(kubia, timeouts):
 def test_cascading_delete_removes_the_pods(kubia, cascade):
     """Span for Foreground: from the delete until the StatefulSet is gone, by then no pod may remain."""
     kubia.deploy_ready(2)
-    claims = kubia.claim_snapshot()
+    claims = kubia.claim_snapshot(guarantee=f"{KEPT}: cascade {cascade}")
 
     kubia.delete(cascade)
     if cascade == "Foreground":
@@ -84,7 +84,7 @@ def test_a_new_statefulset_of_the_same_name_reattaches_the_claims(kubia):
     """Span: the claims kept from before the delete to the end of the test (claim watch); the new pods as they
     become Ready."""
     kubia.deploy_ready(2)
-    claims = kubia.claim_snapshot()
+    claims = kubia.claim_snapshot(guarantee="claims reattached by a new StatefulSet of the same name")
 
     kubia.delete("Background")
     kubia.wait_count(0)

@@ -46,7 +46,7 @@ def test_an_evicted_pod_comes_back_with_the_same_name_hostname_and_claim(kubia):
     """Span: the claims kept from before the eviction to the end of the test (claim watch); the new kubia-1 read
     once Ready. An eviction (a node drain's way of removing a pod) is a deletion the StatefulSet must make good."""
     old = kubia.deploy_ready(2)["kubia-1"]
-    claims = kubia.claim_snapshot()
+    claims = kubia.claim_snapshot(guarantee=f"{GUARANTEE} (eviction: the claims and their volumes)")
 
     kubia.evict("kubia-1")
     new = kubia.wait_replaced("kubia-1", uid_of(old))

@@ -5,35 +5,21 @@ under another name, and a pod whose ordinal stays in range is never restarted.""
 
 from kubia_conformance.cluster.objects import claim_name, mounted_claims
 from kubia_conformance.evidence.ordering import numbering_violations
+from kubia_conformance.evidence.timeline import Stages
 from kubia_conformance.kubia.build import pod_names
 from kubia_conformance.verdicts import require
 
 GUARANTEE = "start ordinals"
 
 
-class Numbering:
-    """The stages of one test: each holds the set to its numbering from the moment it is given it to the next
-    stage (an invariant over that span of the pod timeline)."""
-
-    def __init__(self, kubia):
-        self.kubia = kubia
-        self.marks: list[int] = []
-
-    def stage(self, start, replicas, change, stage):
-        """Holds the set to pods numbered from start, does change, and waits until exactly those pods are Ready."""
-        names = pod_names(replicas, start)
-        mark = self.kubia.timeline.sync()
-        index = len(self.marks)
-        self.marks.append(mark)
-
-        def rule(states):
-            end = self.marks[index + 1] if index + 1 < len(self.marks) else None
-            return numbering_violations(states, (mark, end), names)
-
-        guarantee = f"{GUARANTEE} ({stage}: {', '.join(names)})"
-        self.kubia.timeline.invariants.append((guarantee, rule))
-        change()
-        require(guarantee, moved_to(self.kubia, start, replicas))
+def stage(stages, kubia, start, replicas, change, what):
+    """Holds the set to pods numbered from start until the next stage, does change, and waits until exactly those
+    pods are Ready."""
+    names = pod_names(replicas, start)
+    guarantee = f"{GUARANTEE} ({what}: {', '.join(names)})"
+    stages.begin(guarantee, lambda states, span: numbering_violations(states, span, names))
+    change()
+    require(guarantee, moved_to(kubia, start, replicas))
 
 
 def moved_to(kubia, start, replicas):
@@ -51,16 +37,16 @@ def moved_to(kubia, start, replicas):
 def test_setting_then_raising_the_start_ordinal_moves_the_pods(kubia):
     """Span: each stage from its change until exactly its pods are Ready: kubia-0, kubia-1; then from 2 with 3
     replicas (kubia-2..4); then from 4 with 2 (kubia-4 kept, kubia-5)."""
-    numbering = Numbering(kubia)
-    numbering.stage(0, 2, lambda: kubia.deploy(2), "created")
-    numbering.stage(2, 3, lambda: kubia.set_ordinals(2, 3), "set to 2")
-    numbering.stage(4, 2, lambda: kubia.set_ordinals(4, 2), "raised to 4")
+    stages = Stages(kubia.timeline)
+    stage(stages, kubia, 0, 2, lambda: kubia.deploy(2), "created")
+    stage(stages, kubia, 2, 3, lambda: kubia.set_ordinals(2, 3), "set to 2")
+    stage(stages, kubia, 4, 2, lambda: kubia.set_ordinals(4, 2), "raised to 4")
 
 
 def test_lowering_then_removing_the_start_ordinal_moves_the_pods(kubia):
     """Span: each stage from its change until exactly its pods are Ready: from 3 (kubia-3, kubia-4); lowered to 1
     (kubia-1, kubia-2); removed (kubia-0, kubia-1 with kubia-1 kept)."""
-    numbering = Numbering(kubia)
-    numbering.stage(3, 2, lambda: kubia.deploy(2, ordinals_start=3), "created at 3")
-    numbering.stage(1, 2, lambda: kubia.set_ordinals(1, 2), "lowered to 1")
-    numbering.stage(0, 2, lambda: kubia.set_ordinals(None, 2), "removed")
+    stages = Stages(kubia.timeline)
+    stage(stages, kubia, 3, 2, lambda: kubia.deploy(2, ordinals_start=3), "created at 3")
+    stage(stages, kubia, 1, 2, lambda: kubia.set_ordinals(1, 2), "lowered to 1")
+    stage(stages, kubia, 0, 2, lambda: kubia.set_ordinals(None, 2), "removed")

@@ -14,6 +14,8 @@ from kubia_conformance.evidence.ordering import (
     unavailability_violations,
     without_repeats,
 )
+from kubia_conformance.evidence.states import within
+from kubia_conformance.evidence.timeline import Stages
 from kubia_conformance.verdicts import expect, require
 
 AVAILABLE = "rolling update keeps the set available"
@@ -183,29 +185,14 @@ def test_a_rollback_restores_the_earlier_revision_in_reverse_order(kubia, timeou
     )
 
 
-class Steps:
-    """The phased update's steps: each holds the pods below its partition to being left alone (but for those the
-    test deletes), from the step's mark to the next one, as an invariant: a pod below the partition replaced late,
-    after the step's pods are Ready, is the step's violation, not a move of the next step."""
-
-    def __init__(self, kubia):
-        self.kubia = kubia
-        self.marks: list[int] = []
-        self.deleted_by_the_test: set[str] = set()
-
-    def begin(self, partition):
-        mark = self.kubia.timeline.sync()
-        index = len(self.marks)
-        self.marks.append(mark)
-        below = {f"kubia-{ordinal}" for ordinal in range(partition)}
-
-        def rule(states):
-            end = self.marks[index + 1] if index + 1 < len(self.marks) else None
-            span = [s for s in states if s.seq > mark and (end is None or s.seq <= end)]
-            return replacements([s for s in span if s.uid not in self.deleted_by_the_test], below)
-
-        self.kubia.timeline.invariants.append((f"{PHASED} (partition {partition}: pods below it left alone)", rule))
-        return mark
+def left_below(partition, deleted_by_the_test):
+    """A step's rule: the pods below its partition are left alone (but for the incarnations the test deletes) until
+    the next step, so that one replaced late, after the step's pods are Ready, is this step's violation and not the
+    next step's move."""
+    below = {f"kubia-{ordinal}" for ordinal in range(partition)}
+    return lambda states, step: replacements(
+        [s for s in within(states, step) if s.uid not in deleted_by_the_test], below
+    )
 
 
 def test_canary_and_phased_updates_move_one_ordinal_at_a_time(kubia, timeouts):
@@ -224,9 +211,11 @@ def test_canary_and_phased_updates_move_one_ordinal_at_a_time(kubia, timeouts):
     require("canary (partition 3: nothing updated)", replacements(kubia.timeline.window(window), set(names)))
 
     expected = dict.fromkeys(names, first)
-    steps = Steps(kubia)
+    steps, deleted_by_the_test = Stages(kubia.timeline), set()
     for partition in (2, 1, 0):
-        mark = steps.begin(partition)
+        mark = steps.begin(
+            f"{PHASED} (partition {partition}: pods below it left alone)", left_below(partition, deleted_by_the_test)
+        )
         kubia.patch(
             {"spec": {"updateStrategy": {"rollingUpdate": {"partition": partition}}}},
             f"partition lowered to {partition}",
@@ -247,7 +236,7 @@ def test_canary_and_phased_updates_move_one_ordinal_at_a_time(kubia, timeouts):
             # under load: "lowering the partition to 1 replaced kubia-0, kubia-2, kubia-1").
             current = kubia.timeline.current()
             deleted = {name: uid_of(current[name]) for name in ("kubia-0", "kubia-2")}
-            steps.deleted_by_the_test.update(deleted.values())
+            deleted_by_the_test.update(deleted.values())
             for name, uid in deleted.items():
                 kubia.delete_pod(name, uid=uid)
             for name, uid in deleted.items():

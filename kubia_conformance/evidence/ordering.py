@@ -9,7 +9,7 @@ import itertools
 from datetime import datetime
 
 from kubia_conformance.cluster.objects import ordinal, pod_name, predecessor, readiness_words, split_ordinal
-from kubia_conformance.evidence.states import PodState, creations, latest_before
+from kubia_conformance.evidence.states import PodState, Stage, creations, latest_before, within
 from kubia_conformance.timing.clock import clock
 
 
@@ -28,19 +28,21 @@ def _first_ready(states: list[PodState], uid: str) -> str:
 
 def creation_order_violations(states: list[PodState]) -> list[str]:
     """Each kubia-i (i > 0) created while kubia-(i-1) was not Running and Ready."""
-    violations = []
-    for created in creations(states):
-        if ordinal(created.name) == 0:
-            continue
-        before_name = predecessor(created.name)
-        before = latest_before(states, before_name, created.seq)
-        if before is None or not before.running_and_ready:
-            later = ready_again(states, before.uid, created.seq) if before else "it did not exist yet"
-            violations.append(
-                f"{created.name} created at {created.when} (#{created.seq}) while {before_name} "
-                f"{_state_text(before)} ({later})"
-            )
-    return violations
+    found = (created_too_soon(states, created) for created in creations(states) if ordinal(created.name) > 0)
+    return [violation for violation in found if violation]
+
+
+def created_too_soon(states: list[PodState], created: PodState) -> str | None:
+    """Whether pod created was made while its predecessor was not Running and Ready, in words (states: every state,
+    so that the predecessor is read as it was then)."""
+    before_name = predecessor(created.name)
+    before = latest_before(states, before_name, created.seq)
+    if before is not None and before.running_and_ready:
+        return None
+    later = ready_again(states, before.uid, created.seq) if before else "it did not exist yet"
+    return (
+        f"{created.name} created at {created.when} (#{created.seq}) while {before_name} {_state_text(before)} ({later})"
+    )
 
 
 def termination_starts(states: list[PodState]) -> list[PodState]:
@@ -237,14 +239,10 @@ def min_ready_violations(states: list[PodState], start: int, min_ready: float) -
             continue
         if previous is not None:
             replacement = latest_before(states, previous.name, state.seq)
-            made = replacement is not None and replacement.exists and replacement.uid != previous.uid
-            ready = ready_since(states, replacement.uid, state.seq) if made and replacement is not None else None
+            made = replacement if replacement and replacement.exists and replacement.uid != previous.uid else None
+            ready = ready_since(states, made.uid, state.seq) if made else None
             if ready is None:
-                was = (
-                    f"was {replacement.condition()} (uid {replacement.uid[:8]})"
-                    if made and replacement
-                    else ("had not been made again")
-                )
+                was = f"was {made.condition()} (uid {made.uid[:8]})" if made else "had not been made again"
                 violations.append(
                     f"{state.name} started terminating at {state.when} (#{state.seq}) while {previous.name}, replaced "
                     f"just before, {was}: minReadySeconds is {min_ready:.0f}"
@@ -318,34 +316,23 @@ def scale_down_readiness_violations(states: list[PodState], start: int) -> list[
     return violations
 
 
-def numbering_violations(states: list[PodState], span: tuple[int, int | None], names: list[str]) -> list[str]:
-    """The set's pods numbered from a start ordinal, read off the states of span (from the sequence number at which
-    the set was given it to the next such change, None: up to now): names, the pods of the new numbering, each
-    created in order, once its predecessor among them is Running and Ready; no pod created under any other name; and
-    the pods whose ordinal stays in range (names that existed at the span's start) never restarted."""
-    first, last = span
-    within = [s for s in states if s.seq > first and (last is None or s.seq <= last)]
-    at_start = {name: state for name in names if (state := latest_before(states, name, first + 1)) and state.exists}
-    violations = []
-    for created in creations(within):
-        if created.name not in names:
-            violations.append(
-                f"{created.name} (uid {created.uid[:8]}) created at {created.when} (#{created.seq}), outside "
-                f"the ordinals {names[0]}..{names[-1]}"
-            )
-            continue
-        if created.name == names[0]:
-            continue
-        before_name = predecessor(created.name)
-        before = latest_before(states, before_name, created.seq)
-        if before is None or not before.running_and_ready:
-            later = ready_again(states, before.uid, created.seq) if before else "it did not exist yet"
-            violations.append(
-                f"{created.name} created at {created.when} (#{created.seq}) while {before_name} "
-                f"{_state_text(before)} ({later})"
-            )
+def numbering_violations(states: list[PodState], stage: Stage, names: list[str]) -> list[str]:
+    """The set's pods numbered from a start ordinal, read off a stage (from the set being given it to the next such
+    change): names, the pods of the new numbering, each created in order, once its predecessor among them is Running
+    and Ready; no pod created under any other name; and the pods whose ordinal stays in range (names that existed
+    when the stage began) never restarted. states: every state, so that the pods are read as they were before."""
+    span = within(states, stage)
+    at_start = {name: state for name in names if (state := latest_before(states, name, stage[0] + 1)) and state.exists}
+    violations = [
+        f"{created.name} (uid {created.uid[:8]}) created at {created.when} (#{created.seq}), outside the ordinals "
+        f"{names[0]}..{names[-1]}"
+        for created in creations(span)
+        if created.name not in names
+    ]
+    early = (created_too_soon(states, c) for c in creations(span) if c.name in names and c.name != names[0])
+    violations += [violation for violation in early if violation]
     for name, kept in sorted(at_start.items()):
-        ended = next((s for s in within if s.uid == kept.uid and (s.terminating or not s.exists)), None)
+        ended = next((s for s in span if s.uid == kept.uid and (s.terminating or not s.exists)), None)
         if ended is not None:
             how = "was deleted" if not ended.exists else "started terminating"
             violations.append(

@@ -171,6 +171,16 @@ def claim_state(seq: int, event: str, claim: client.V1PersistentVolumeClaim, *, 
     )
 
 
+Stage = tuple[int, int | None]
+"""A stage of a test: the states after the first sequence number, up to and with the second (None: up to now)."""
+
+
+def within(states: list[S], stage: Stage) -> list[S]:
+    """The states of a stage."""
+    first, last = stage
+    return [s for s in states if s.seq > first and (last is None or s.seq <= last)]
+
+
 LISTINGS = ("LISTED", "RELISTED")
 """The events of a list (the first, and the one after a gap): what was already there, not a change."""
 

@@ -31,7 +31,7 @@ from kubia_conformance.cluster.connect import Cluster
 from kubia_conformance.cluster.objects import list_version, uid_of, version_of
 from kubia_conformance.cluster.watch import Objects, WaitTimeout
 from kubia_conformance.evidence.history import Gap, History, Span
-from kubia_conformance.evidence.states import ClaimState, PodState, Rule, S, claim_state, pod_state
+from kubia_conformance.evidence.states import ClaimState, PodState, Rule, S, Stage, claim_state, pod_state
 from kubia_conformance.evidence.watcher import StateOf, Watcher, WatchFailed
 from kubia_conformance.timeouts import Timeouts
 from kubia_conformance.timing import stopwatch
@@ -56,7 +56,7 @@ class Timeline(Generic[S]):
         """(guarantee, rule) pairs that hold over the whole test: a timed-out wait reports their violations as
         the cause."""
         self._beside: list[Timeline[Any]] = []
-        """Timelines whose invariants this one's waits and quiet windows judge too (judged_beside)."""
+        """Timelines whose invariants this one's waits and quiet windows judge too (judge_beside)."""
 
     def judge_beside(self, other: Timeline[Any]) -> None:
         """This timeline's waits and quiet windows also end at a violation of other's invariants, as soon as other
@@ -303,3 +303,26 @@ def newer(version: str, than: str) -> bool:
         return int(version) > int(than)
     except (TypeError, ValueError):
         return False
+
+
+class Stages(Generic[S]):
+    """A test in stages (the start ordinal set, then raised; a partition lowered step by step): each stage holds the
+    timeline to a rule from the moment it begins to the moment the next one does, as an invariant, so that what the
+    cluster does late in one stage is that stage's, not the next one's."""
+
+    def __init__(self, timeline: Timeline[S]) -> None:
+        self.timeline = timeline
+        self.marks: list[int] = []
+
+    def begin(self, guarantee: str, rule: Callable[[list[S], Stage], list[str]]) -> int:
+        """Ends the stage before (at a sync point now) and begins the next, held to rule(every state, the stage);
+        returns the sync point."""
+        mark = self.timeline.sync()
+        index = len(self.marks)
+        self.marks.append(mark)
+
+        def held(states: list[S]) -> list[str]:
+            return rule(states, (mark, self.marks[index + 1] if index + 1 < len(self.marks) else None))
+
+        self.timeline.invariants.append((guarantee, held))
+        return mark

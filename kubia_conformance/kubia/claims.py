@@ -20,10 +20,10 @@ class ClaimKeeping:
     cluster: Cluster
     claim_timeline: ClaimTimeline
 
-    def claim_snapshot(self, names: set[str] | None = None, guarantee: str = "claims kept") -> ClaimSnapshot:
+    def claim_snapshot(self, names: set[str] | None = None, guarantee: str | None = None) -> ClaimSnapshot:
         """The claims now (or those of names), which the test expects to keep for the rest of it: from here on, the
-        claim watch holds each of them to staying Bound, unmarked, on its volume (an invariant of guarantee, audited
-        at the end of the test)."""
+        claim watch holds each of them to staying Bound, unmarked, on its volume (an invariant, of guarantee when the
+        test names one, audited at the end of the test)."""
         seq = self.claim_timeline.sync()
         claims = {n: c for n, c in self.claim_timeline.current().items() if names is None or n in names}
         snapshot = ClaimSnapshot(
@@ -31,10 +31,10 @@ class ClaimKeeping:
             {name: (uid_of(claim), volume_name(claim)) for name, claim in claims.items()},
             self._describe_kept(claims),
         )
+        seen = f"since {', '.join(sorted(claims))} were seen"
         self.claim_timeline.invariants.append(
             (
-                f"{guarantee} ({'' if guarantee == 'claims kept' else 'claims kept '}since "
-                f"{', '.join(sorted(claims))} were seen)",
+                f"{guarantee} (claims kept {seen})" if guarantee else f"claims kept ({seen})",
                 lambda states: claim_losses(states, snapshot),
             )
         )

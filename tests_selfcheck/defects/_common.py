@@ -18,6 +18,7 @@ from typing import Any
 from kubernetes import client, config, watch
 
 from kubia_conformance.cluster.namespaces import SUITE_SELECTOR
+from kubia_conformance.cluster.objects import is_terminating, labels_of, split_ordinal
 
 
 def api_client() -> client.ApiClient:
@@ -93,3 +94,23 @@ def log(message: str) -> None:
 def statefulset_pod_events(core: client.CoreV1Api, **kwargs: Any) -> Iterator[tuple[str, Any]]:
     """suite_events of the pods a StatefulSet created (orphaned or released ones too): whatever the set's name."""
     return suite_events(core, core.list_pod_for_all_namespaces, label_selector=POD_NAME_LABEL, **kwargs)
+
+
+def released_pods(apps: client.AppsV1Api, core: client.CoreV1Api) -> Iterator[tuple[Any, Any]]:
+    """(pod, its set) for each pod a StatefulSet made (the pod-name label, remembered by uid: a release may remove
+    every label, that one too) whose labels the set's selector no longer matches, forever, as they change."""
+    made: dict[str, str] = {}  # uid -> the name of the set that made the pod
+    for _, pod in suite_events(core, core.list_pod_for_all_namespaces):
+        uid = pod.metadata.uid
+        parts = split_ordinal(pod.metadata.name)
+        if POD_NAME_LABEL in labels_of(pod) and parts is not None:
+            made.setdefault(uid, parts[0])
+        if uid not in made or is_terminating(pod):
+            continue
+        try:
+            sts = apps.read_namespaced_stateful_set(made[uid], pod.metadata.namespace)
+        except client.ApiException:
+            continue  # no set of that name: nothing released it
+        labels = labels_of(pod)
+        if not all(labels.get(key) == value for key, value in (sts.spec.selector.match_labels or {}).items()):
+            yield pod, sts

@@ -6,30 +6,17 @@ reference passes with it."""
 
 from kubernetes import client
 
-from _common import POD_NAME_LABEL, api_client, log, suite_events
-from kubia_conformance.cluster.objects import controller_uid, is_terminating, labels_of, owner_uids, split_ordinal
+from _common import api_client, log, released_pods
+from kubia_conformance.cluster.objects import controller_uid, owner_uids
 
 
 def main() -> None:
     api = api_client()
     apps, core = client.AppsV1Api(api), client.CoreV1Api(api)
-    made: dict[str, str] = {}  # uid -> the name of the set that made the pod
-    for _, pod in suite_events(core, core.list_pod_for_all_namespaces):
-        namespace, name, uid = pod.metadata.namespace, pod.metadata.name, pod.metadata.uid
-        parts = split_ordinal(name)
-        if POD_NAME_LABEL in labels_of(pod) and parts is not None:
-            made.setdefault(uid, parts[0])
-        if uid not in made or is_terminating(pod) or controller_uid(pod):
-            continue
-        try:
-            sts = apps.read_namespaced_stateful_set(made[uid], namespace)
-        except client.ApiException:
-            continue
-        labels = labels_of(pod)
-        if all(labels.get(key) == value for key, value in (sts.spec.selector.match_labels or {}).items()):
-            continue  # orphaned, not released: the set adopts it
-        if sts.metadata.uid in owner_uids(pod):
-            continue
+    for pod, sts in released_pods(apps, core):
+        namespace, name = pod.metadata.namespace, pod.metadata.name
+        if controller_uid(pod) or sts.metadata.uid in owner_uids(pod):
+            continue  # not released by the set yet, or already referring to it
         reference = {
             "apiVersion": "apps/v1",
             "kind": "StatefulSet",
