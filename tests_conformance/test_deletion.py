@@ -4,13 +4,8 @@ it, unchanged and usable, and a new StatefulSet of the same name reattaches them
 
 import pytest
 
-from kubia_conformance.cluster.objects import claim_name, mounted_claims, name_of
-from kubia_conformance.evidence.ordering import (
-    removal_order,
-    replacements,
-    scale_down_readiness_violations,
-    scale_down_violations,
-)
+from kubia_conformance.cluster.objects import claim_name, mounted_claims, name_of, uid_of
+from kubia_conformance.evidence.ordering import ORDERED_SCALE_DOWN, removal_order, replacements, scale_down
 from kubia_conformance.verdicts import expect, require
 
 KEPT = "claims outlive the deletion (retention policy Retain)"
@@ -21,16 +16,12 @@ def test_scaling_to_zero_terminates_pods_in_reverse_order(kubia):
     kubia.deploy_ready(3)
     claims = kubia.claim_snapshot()
     mark = kubia.timeline.sync()
+    kubia.timeline.invariants.append((ORDERED_SCALE_DOWN, scale_down(mark, uid_of(kubia.statefulset()))))
 
     kubia.scale(0)
     kubia.wait_count(0)
 
-    seen = kubia.timeline.since(mark)
-    require(
-        "deletion by scaling to 0",
-        scale_down_violations(seen) + scale_down_readiness_violations(kubia.timeline.states, mark),
-    )
-    removed = removal_order(seen)
+    removed = removal_order(kubia.timeline.since(mark))
     expect(
         removed == ["kubia-2", "kubia-1", "kubia-0"],
         "deletion by scaling to 0",

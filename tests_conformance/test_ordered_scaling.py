@@ -1,12 +1,8 @@
 """Ordered scaling: scale-down removes the highest ordinal first, one pod at a time, while the pods that stay are
 Ready; scale-up adds the next ordinal once its predecessor is Ready."""
 
-from kubia_conformance.evidence.ordering import (
-    creation_order_violations,
-    removal_order,
-    scale_down_readiness_violations,
-    scale_down_violations,
-)
+from kubia_conformance.cluster.objects import uid_of
+from kubia_conformance.evidence.ordering import ORDERED_SCALE_DOWN, creation_order_violations, removal_order, scale_down
 from kubia_conformance.evidence.states import creations
 from kubia_conformance.verdicts import expect, require
 
@@ -15,16 +11,12 @@ def test_scale_down_removes_the_highest_ordinal_first_one_at_a_time(kubia):
     """Span: from the scale request until one pod remains."""
     kubia.deploy_ready(3)
     mark = kubia.timeline.sync()
+    kubia.timeline.invariants.append((ORDERED_SCALE_DOWN, scale_down(mark, uid_of(kubia.statefulset()))))
 
     kubia.scale(1)
     kubia.wait_count(1)
 
-    seen = kubia.timeline.since(mark)
-    require(
-        "ordered scale-down broken",
-        scale_down_violations(seen) + scale_down_readiness_violations(kubia.timeline.states, mark),
-    )
-    removed = removal_order(seen)
+    removed = removal_order(kubia.timeline.since(mark))
     expect(
         removed == ["kubia-2", "kubia-1"],
         "ordered scale-down",

@@ -471,6 +471,17 @@ DEFECTS = [
         lambda cluster, tmp: program("release_racer"),
     ),
     Defect(
+        "surplus releaser (a scale-down lets its surplus pods go, running, instead of deleting them)",
+        "ordered scale-down",
+        [
+            "tests_conformance/test_ordered_scaling.py::test_scale_down_removes_the_highest_ordinal_first_one_at_a_time",
+            "tests_conformance/test_deletion.py::test_scaling_to_zero_terminates_pods_in_reverse_order",
+            "tests_conformance/test_scaling_halts_when_unhealthy.py::"
+            "test_ordered_ready_scaling_halts_while_a_pod_is_unready[down]",
+        ],
+        lambda cluster, tmp: program("surplus_releaser"),
+    ),
+    Defect(
         "claim keeper (a deleted claim made again is deleted at once)",
         "claim recreation",
         ["tests_conformance/test_claim_recreation.py::test_a_claim_deleted_while_its_pod_is_pending_is_recreated"],

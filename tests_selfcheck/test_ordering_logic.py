@@ -27,8 +27,10 @@ from kubia_conformance.evidence.ordering import (
     removal_order,
     replacement_order,
     rolling_update_violations,
+    scale_down,
     scale_down_readiness_violations,
     scale_down_violations,
+    surplus_kept,
     unavailability_violations,
     waited_as_if_ordered,
     without_repeats,
@@ -396,3 +398,18 @@ def test_a_pod_whose_ordinal_stays_in_range_and_is_restarted_is_flagged():
     (violation,) = numbering_violations(t.states, (mark, None), ["kubia-1", "kubia-2"])
     assert violation.startswith("kubia-1 (uid uid-kubi), whose ordinal stays in range, started terminating at")
     assert numbering_violations(t.states, (0, mark), ["kubia-0", "kubia-1"]) == []
+
+
+def test_a_surplus_pod_let_go_instead_of_deleted_is_flagged_as_it_leaves():
+    t = Timeline().created("kubia-0").created("kubia-1").ready("kubia-1")
+    start = t.history.last_seq
+    t.add("kubia-1", owner="", phase="Running", ready=True)
+    (violation,) = scale_down(start, "uid-set")(t.states)
+    assert violation == (
+        "kubia-1 (uid uid-kubi) left the set at 12:00:04.000 (#4) without being deleted: released (no controller), "
+        "Running Ready on n1"
+    )
+    deleted = Timeline().created("kubia-0").created("kubia-1")
+    start = deleted.history.last_seq
+    deleted.terminating("kubia-1").add("kubia-1", owner="", terminating=True).deleted("kubia-1")
+    assert surplus_kept(deleted.states, start, "uid-set") == []

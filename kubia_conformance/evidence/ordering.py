@@ -9,7 +9,7 @@ import itertools
 from datetime import datetime
 
 from kubia_conformance.cluster.objects import ordinal, pod_name, predecessor, readiness_words, split_ordinal
-from kubia_conformance.evidence.states import PodState, Stage, creations, latest_before, within
+from kubia_conformance.evidence.states import PodState, Rule, Stage, creations, latest_before, within
 from kubia_conformance.timing.clock import clock
 
 
@@ -79,6 +79,42 @@ def scale_down_violations(states: list[PodState]) -> list[str]:
                 f"({'gone at ' + gone.when if gone else 'never seen gone'}): one at a time"
             )
     return violations
+
+
+def surplus_kept(states: list[PodState], start: int, owner: str) -> list[str]:
+    """From sequence number start on, each pod of the set (controlled by owner, the set's uid) that left it without
+    being deleted: its controller reference gone (released, relabelled) while it was not terminating. A scale-down
+    deletes its surplus pods; one that leaves the set instead still runs, with the identity, claim and DNS name the
+    set may give again."""
+    ours = {s.uid for s in states if s.seq <= start and s.exists and s.owner == owner}
+    violations = []
+    for state in states:
+        if state.seq > start and state.uid in ours and state.exists and not state.terminating and state.owner != owner:
+            ours.discard(state.uid)
+            held = f"controlled by uid {state.owner[:8]}" if state.owner else "released (no controller)"
+            violations.append(
+                f"{state.name} (uid {state.uid[:8]}) left the set at {state.when} (#{state.seq}) without being "
+                f"deleted: {held}, {readiness_words(state.phase, state.ready)} on {state.place()}"
+            )
+    return violations
+
+
+ORDERED_SCALE_DOWN = "ordered scale-down (highest ordinal first, one at a time, each surplus pod deleted)"
+
+
+def scale_down(start: int, owner: str) -> Rule[PodState]:
+    """The scale-down rule, from sequence number start (a sync point before the scale request) on: the highest
+    ordinal first and one at a time, only while the pods that stay are Running and Ready (OrderedReady), and each
+    surplus pod deleted, none let go (owner: the set's uid). An invariant: it sees each of these as it happens."""
+
+    def rule(states: list[PodState]) -> list[str]:
+        return (
+            scale_down_violations(within(states, (start, None)))
+            + scale_down_readiness_violations(states, start)
+            + surplus_kept(states, start, owner)
+        )
+
+    return rule
 
 
 def replacement_order(states: list[PodState]) -> list[str]:
