@@ -13,6 +13,7 @@ from kubia_conformance.cluster.objects import (
     uid_of,
 )
 from kubia_conformance.cluster.retry import api
+from kubia_conformance.evidence.claims import passed_over
 from kubia_conformance.evidence.identity import left_alone
 from kubia_conformance.kubia.build import own_pods
 from kubia_conformance.verdicts import expect, require
@@ -128,7 +129,8 @@ def test_a_claim_another_controller_owns_is_never_deleted_by_a_delete_policy(kub
 @pytest.mark.usefixtures("retention_policy")
 def test_the_claims_of_an_adopted_pod_follow_the_policy(kubia):
     """Span: from the orphaning of kubia-2 until the end of a quiet window after it is adopted again, the same pod
-    (uid, never deleted); then from the scale-down to 1 until only data-kubia-0 remains (claim watch)."""
+    (uid, never deleted); then from the scale-down to 1 until only data-kubia-0 remains (claim watch), no claim
+    passed over by the garbage collector while it deletes another whose pod went later."""
     kubia.deploy_ready(3, retention_policy={"whenScaled": "Delete", "whenDeleted": "Retain"})
     owner = uid_of(kubia.statefulset())
 
@@ -145,6 +147,8 @@ def test_the_claims_of_an_adopted_pod_follow_the_policy(kubia):
     )
     kubia.timeline.quiet_window(kubia.timeouts.quiet_window, since=orphaned)
     kubia.timeline.invariants.remove(kept)
+    collected = (f"{ADOPTED} (the garbage collector deletes it with its pod)", passed_over_beside(kubia))
+    kubia.claim_timeline.invariants.append(collected)
     kubia.scale(1)
     kubia.wait_pods(
         lambda pods: set(own_pods(pods)) == {"kubia-0"},
@@ -154,3 +158,8 @@ def test_the_claims_of_an_adopted_pod_follow_the_policy(kubia):
         lambda claims: set(claims) == {claim_name("kubia-0")},
         "claim retention policy whenScaled=Delete, kubia-2 adopted again: only data-kubia-0 to remain",
     )
+
+
+def passed_over_beside(kubia):
+    """The passed-over rule of the claim timeline, read beside the pods as the pod watch recorded them."""
+    return lambda claims: passed_over(claims, kubia.timeline.recorded()[0])

@@ -208,9 +208,6 @@ class Defect:
     together: bool = True
     """The checks may run at once (one xdist worker each): the defect acts on each of them whatever the others do.
     Not so for a defect that alternates between answers, which two checks' questions would share."""
-    seen_only_by_timeout: str = ""
-    """Why no rule sees this defect happen yet, if none does: the one kind of defect whose checks may fail by a wait
-    that ran out (a thing that never happens, with nothing else to show for it). Said in the self-check's output."""
 
     def suite_arguments(self) -> list[str]:
         return ["-n", str(len(self.checks))] if self.together and len(self.checks) > 1 else []
@@ -340,8 +337,6 @@ DEFECTS = [
         "claim retention",
         ["tests_conformance/test_claim_retention.py::test_the_claims_of_an_adopted_pod_follow_the_policy"],
         lambda cluster, tmp: program("adopted_claim_keeper"),
-        seen_only_by_timeout="the garbage collector's refused deletes leave no trace in the API: the claim merely "
-        "stays, with its owner reference to the pod that is gone",
     ),
     Defect(
         "release deleter (a pod whose labels stop matching is deleted instead of released)",
@@ -548,9 +543,6 @@ def said_and_failed(title: str, defect: Defect, broken: dict[str, Outcome], heal
         assert seen is not None, f"{defect.name}: {name} did not run with the defect"
         assert seen.outcome == "failed", f"{defect.name}: {name} {seen.outcome} with the defect: {seen.message}"
         verdict = rule_verdict(seen.message)
-        if verdict is None and defect.seen_only_by_timeout:
-            print(f"  {name}: caught only by a wait that ran out: {defect.seen_only_by_timeout}")
-            verdict = seen.message
         assert verdict is not None, (
             f"{defect.name}: {name} failed, but not by a rule of the guarantee (a wait that ran out is no catch): "
             f"{seen.message}"

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kubia_conformance.evidence.states import ClaimState
+from kubia_conformance.evidence.states import ClaimState, PodState
 
 
 @dataclass(frozen=True)
@@ -53,3 +53,37 @@ def losses_by_claim(states: list[ClaimState], snapshot: ClaimSnapshot) -> dict[t
             continue
         losses.setdefault((state.name, key), text)
     return losses
+
+
+def passed_over(claims: list[ClaimState], pods: list[PodState]) -> list[str]:
+    """The claims the garbage collector passed over, read off the claim watch beside the pod watch: a claim that
+    still stood, unmarked, with an ownerReference to a pod that was deleted, at the moment the collector marked
+    another claim for deletion whose owner pod went later. The collector deletes the dependents of each owner as it
+    sees the owner go, so a claim left standing while a later one goes is one it will not delete (a retention policy
+    of Delete broken), seen as it happens rather than by a wait for it that runs out."""
+    gone = {s.uid: s for s in reversed(pods) if not s.exists}
+    latest: dict[str, ClaimState] = {}
+    violations: list[str] = []
+    told: set[str] = set()
+    for state in claims:
+        before = latest.get(state.uid)
+        latest[state.uid] = state
+        marked = state.terminating or not state.exists
+        if not marked or (before is not None and (before.terminating or not before.exists)):
+            continue
+        went = sorted((gone[uid] for uid in state.owners if uid in gone), key=lambda pod: pod.seq)
+        if not went:
+            continue
+        for kept in latest.values():
+            if kept.uid in told or kept.terminating or not kept.exists:
+                continue
+            earlier = [gone[uid] for uid in kept.owners if uid in gone and gone[uid].seq < went[0].seq]
+            if earlier:
+                told.add(kept.uid)
+                violations.append(
+                    f"{kept.name} (uid {kept.uid[:8]}) still stood at {state.when} (#{state.seq}), its owner "
+                    f"{earlier[0].name} (uid {earlier[0].uid[:8]}) deleted at {earlier[0].when} "
+                    f"(pod #{earlier[0].seq}), when the garbage collector marked {state.name} for deletion, whose "
+                    f"owner {went[0].name} (uid {went[0].uid[:8]}) went later, at {went[0].when} (pod #{went[0].seq})"
+                )
+    return violations

@@ -151,6 +151,8 @@ class ClaimState(ObjectState):
     """One claim as one watch event (or a list) showed it."""
 
     volume: str
+    owners: tuple[str, ...] = ()
+    """The uids of all its ownerReferences (a pod under a whenScaled=Delete policy, the set under whenDeleted)."""
 
     def place(self) -> str:
         return self.volume or "no volume"
@@ -167,6 +169,7 @@ def claim_state(seq: int, event: str, claim: client.V1PersistentVolumeClaim, *, 
         phase=claim_phase(claim),
         terminating=is_terminating(claim),
         volume=volume_name(claim),
+        owners=owner_uids(claim),
         inferred=inferred,
     )
 
