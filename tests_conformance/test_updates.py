@@ -149,7 +149,8 @@ def test_status_tracks_the_current_and_update_revisions(kubia, timeouts):
 def test_a_rollback_restores_the_earlier_revision_in_reverse_order(kubia, timeouts):
     """Span: from the rollback until every pod is Ready at the first revision again: pods replaced from the highest
     ordinal down, the set available throughout. The first revision is taken back, not made anew: its
-    ControllerRevision is the same object, no third one appears, and the status ends with it as both revisions."""
+    ControllerRevision is the same object, no third one appears, its revision number is now the highest, and the
+    status ends with it as both revisions."""
     names = ["kubia-0", "kubia-1", "kubia-2"]
     first = revisions(kubia.deploy_ready(len(names)))["kubia-0"]
     kept = uid_of(kubia.controller_revisions()[first])
@@ -182,6 +183,14 @@ def test_a_rollback_restores_the_earlier_revision_in_reverse_order(kubia, timeou
         "rollback (the revision history)",
         f"the revisions are {', '.join(f'{n} (uid {uid_of(r)[:8]})' for n, r in sorted(history.items()))}; "
         f"expected {first} (uid {kept[:8]}, taken back) and {update}; status: {describe_status(final)}",
+    )
+    numbers = {name: revision.revision for name, revision in history.items()}
+    expect(
+        numbers[first] > numbers[update],
+        "rollback (the revision taken back is the newest in the history)",
+        f"{first}, taken back, is revision {numbers[first]} and {update} is revision {numbers[update]}: the history "
+        "reads the rollback as older than the update it undid (kubectl rollout history and undo, and the pruning of "
+        "old revisions, go by these numbers)",
     )
 
 

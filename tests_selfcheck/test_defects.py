@@ -369,6 +369,12 @@ DEFECTS = [
         lambda cluster, tmp: program("history_reaper"),
     ),
     Defect(
+        "stale rollback (the revision a rollback takes back keeps its old number)",
+        "rollback (the revision taken back is the newest",
+        ["tests_conformance/test_updates.py::test_a_rollback_restores_the_earlier_revision_in_reverse_order"],
+        lambda cluster, tmp: program("stale_rollback"),
+    ),
+    Defect(
         "partition overshoot (lowering the partition to p also replaces the pod at p - 1)",
         "canary and phased updates",
         ["tests_conformance/test_updates.py::test_canary_and_phased_updates_move_one_ordinal_at_a_time"],
