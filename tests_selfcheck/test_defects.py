@@ -402,6 +402,12 @@ DEFECTS = [
         lambda cluster, tmp: program("eviction_claim_reaper"),
     ),
     Defect(
+        "Failed-pod keeper (a pod its node failed is never deleted, so never made again)",
+        "a Failed pod is deleted and made again",
+        ["tests_conformance/test_failed_pods.py::test_a_failed_pod_is_deleted_and_made_again_with_its_identity"],
+        lambda cluster, tmp: program("failed_pod_keeper"),
+    ),
+    Defect(
         "rogue autoscaler (puts the replicas back a second after anyone changes them)",
         "scale subresource",
         ["tests_conformance/test_api.py::test_the_scale_subresource_reads_updates_and_patches_the_replicas"],

@@ -18,6 +18,9 @@ from kubia_conformance.cluster.retry import api
 UNREADY_FILE = "/tmp/kubia-unready"
 READINESS_LABEL = "kubia.test/readiness"
 UNREADY = "unready"
+FATE_LABEL = "kubia.test/fate"
+"""On simulated nodes, FATE_LABEL=EVICTED makes the node fail the pod (manifests/local-cluster/kwok-stages.yaml)."""
+EVICTED = "evicted"
 
 
 def add_readiness_probe(pod_template: dict[str, Any]) -> None:
@@ -39,6 +42,13 @@ class ReadinessControl(Protocol):
 
     def make_ready(self, cluster: Cluster, namespace: str, pod: str) -> None: ...
 
+    @property
+    def fails_pods(self) -> str:
+        """How make_failed() fails a pod here, "" where it cannot yet."""
+
+    def make_failed(self, cluster: Cluster, namespace: str, pod: str) -> None:
+        """Has the pod's node fail it (phase Failed), as a kubelet that evicts or rejects it does; the caller waits."""
+
 
 @dataclass(frozen=True)
 class ExecReadiness:
@@ -51,6 +61,13 @@ class ExecReadiness:
 
     def make_ready(self, cluster: Cluster, namespace: str, pod: str) -> None:
         exec_in(cluster, namespace, pod, ["sh", "-c", f"rm -f {UNREADY_FILE}"])
+
+    fails_pods: str = ""
+    """Where a real kubelet runs the pod, only the kubelet can fail it (upstream does it with a host-port conflict
+    that makes the kubelet reject a new pod): not built here yet."""
+
+    def make_failed(self, cluster: Cluster, namespace: str, pod: str) -> None:
+        raise NotImplementedError(self.fails_pods)
 
 
 @dataclass(frozen=True)
@@ -67,3 +84,8 @@ class LabelReadiness:
 
     def make_ready(self, cluster: Cluster, namespace: str, pod: str) -> None:
         self._label(cluster, namespace, pod, None)
+
+    fails_pods: str = f"pod label {FATE_LABEL}={EVICTED}: the simulated node evicts the pod (phase Failed)"
+
+    def make_failed(self, cluster: Cluster, namespace: str, pod: str) -> None:
+        api(cluster.core.patch_namespaced_pod, pod, namespace, {"metadata": {"labels": {FATE_LABEL: EVICTED}}})

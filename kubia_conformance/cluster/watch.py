@@ -17,6 +17,7 @@ from kubernetes.client.exceptions import ApiException
 from kubia_conformance.cluster.objects import list_version, name_of
 from kubia_conformance.cluster.retry import api, is_transient
 from kubia_conformance.timing import stopwatch
+from kubia_conformance.verdicts import InfrastructureError
 
 T = TypeVar("T")
 Objects = dict[str, Any]
@@ -109,6 +110,31 @@ def _follow(
     finally:
         stream.stop()
     return None
+
+
+def watch_from(
+    list_call: Callable[..., Any],
+    version: str,
+    find: Callable[[Objects], T | None],
+    *,
+    timeout: float,
+    what: str,
+    **list_kwargs: Any,
+) -> T:
+    """Watches from resourceVersion version (read before an action) until find(objects) returns something other than
+    None, and returns that: every change after version is seen, even one undone before this call began. objects
+    holds only what changed since version. A watch that ends before (dropped, or version expired) is an
+    InfrastructureError, not a timeout: a list now would miss what it is asked to find."""
+    deadline = time.monotonic() + timeout
+    objects: Objects = {}
+    with stopwatch.measure("wait", what) as measured:
+        found = _follow(list_call, list_kwargs, objects, version, find=find, deadline=deadline)
+        if found is not None:
+            measured.reach()
+            return found
+    if time.monotonic() >= deadline:
+        raise WaitTimeout(what, timeout, ", ".join(sorted(objects)) or "no change")
+    raise InfrastructureError(f"the watch for {what} ended before it was seen: a list now could not tell")
 
 
 def watch_until(

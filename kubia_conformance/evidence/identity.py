@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from kubia_conformance.cluster.objects import claim_name, is_statefulset_pod
 from kubia_conformance.evidence.states import PodState, Rule, S, creations
+from kubia_conformance.evidence.timeline import newer
 
 AT_MOST_ONE = "at most one pod per identity (name, claim and DNS name)"
 
@@ -169,3 +170,23 @@ def released_for_good(name: str, uid: str, owner: str) -> Rule[PodState]:
         ]
 
     return rule
+
+
+def failed_pod_kept(states: list[PodState], uid: str, counted_version: str, counted_at: str) -> list[str]:
+    """A StatefulSet deletes a Failed pod in the very sync in which it counts it out, and makes it again after: pod
+    incarnation uid, seen Failed, must have been deleted (or marked for deletion) before the controller's status write
+    of resourceVersion counted_version (seen at counted_at) that counted it out. A set that counts a Failed pod as
+    present writes that status all the same, and never deletes the pod: this sees it at the write, not by a wait
+    for a replacement that runs out. resourceVersions of one etcd are compared as numbers (timeline.newer); they
+    are, on every cluster that keeps pods and StatefulSets in one etcd."""
+    failed = next((s for s in states if s.uid == uid and s.exists and s.phase == "Failed"), None)
+    if failed is None:
+        return []
+    marked = next((s for s in states if s.uid == uid and (s.terminating or not s.exists)), None)
+    if marked is not None and not newer(marked.version, counted_version):
+        return []
+    after = f"it was deleted only at {marked.when} (#{marked.seq})" if marked else "it was not deleted since"
+    return [
+        f"{failed.name} (uid {uid[:8]}) was Failed at {failed.when} (#{failed.seq}); the StatefulSet's status counted "
+        f"it out at {counted_at} (resourceVersion {counted_version}) while the set still kept it: {after}"
+    ]

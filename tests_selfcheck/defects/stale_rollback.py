@@ -36,9 +36,7 @@ POLICY = {
         "mutations": [
             {
                 "patchType": "JSONPatch",
-                "jsonPatch": {
-                    "expression": '[JSONPatch{op: "replace", path: "/revision", value: oldObject.revision}]'
-                },
+                "jsonPatch": {"expression": '[JSONPatch{op: "replace", path: "/revision", value: oldObject.revision}]'},
             }
         ],
     },
