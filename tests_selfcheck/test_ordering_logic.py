@@ -9,6 +9,7 @@ from histories import Recorder as Timeline
 
 from kubia_conformance.evidence.identity import (
     controller_losses,
+    failed_pod_kept,
     identity_violations,
     left_alone,
     released_for_good,
@@ -413,3 +414,17 @@ def test_a_surplus_pod_let_go_instead_of_deleted_is_flagged_as_it_leaves():
     start = deleted.history.last_seq
     deleted.terminating("kubia-1").add("kubia-1", owner="", terminating=True).deleted("kubia-1")
     assert surplus_kept(deleted.states, start, "uid-set") == []
+
+
+def test_a_failed_pod_still_kept_when_the_status_counts_it_out_is_flagged():
+    t = Timeline().created("kubia-1").ready("kubia-1").add("kubia-1", phase="Failed")
+    (violation,) = failed_pod_kept(t.states, "uid-kubia-1", "4", "12:00:04.500")
+    assert violation == (
+        "kubia-1 (uid uid-kubi) was Failed at 12:00:03.000 (#3); the StatefulSet's status counted it out at "
+        "12:00:04.500 (resourceVersion 4) while the set still kept it: it was not deleted since"
+    )
+    t.deleted("kubia-1")
+    assert (
+        "it was deleted only at 12:00:04.000 (#4)" in failed_pod_kept(t.states, "uid-kubia-1", "3", "12:00:03.500")[0]
+    )
+    assert failed_pod_kept(t.states, "uid-kubia-1", "5", "12:00:05.000") == []
