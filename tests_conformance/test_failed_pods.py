@@ -1,8 +1,6 @@
 """A pod its node evicts or rejects goes Failed; the StatefulSet deletes it and makes it again, with the same name,
 hostname and claim (upstream's Conformance spec "Should recreate evicted statefulset")."""
 
-import pytest
-
 from kubia_conformance.cluster.objects import claim_name, mounted_claims, uid_of, version_of
 from kubia_conformance.evidence.identity import failed_pod_kept
 from kubia_conformance.timing.clock import clock, now
@@ -11,16 +9,13 @@ from kubia_conformance.verdicts import expect, require
 GUARANTEE = "a Failed pod is deleted and made again"
 
 
-def test_a_failed_pod_is_deleted_and_made_again_with_its_identity(kubia, capabilities):
-    """Span: from kubia-1 failed by its node until a new kubia-1 is Ready (its spec read then); the claims kept from
+def test_a_failed_pod_is_deleted_and_made_again_with_its_identity(kubia):
+    """kubia-1 is failed by its node: evicted by the kubelet for a scratch volume filled past its limit where
+    containers run, by the simulated node's stage on the local cluster (backends/readiness.py make_failed).
+    Span: from kubia-1 failed by its node until a new kubia-1 is Ready (its spec read then); the claims kept from
     before the failure to the end of the test. The Failed pod must be deleted before the StatefulSet's status counts
     it out: the controller does both in one sync."""
-    if not capabilities.readiness.fails_pods:
-        pytest.skip(
-            "making a pod Failed as its node would: built for simulated nodes only; where a real kubelet runs the pod, "
-            "its own rejection of a new pod (upstream's host-port conflict) is not built yet"
-        )
-    kubia.deploy_ready(3)
+    kubia.deploy_ready(3, scratch=True)
     claims = kubia.claim_snapshot(guarantee=f"{GUARANTEE} (its claim and volume)")
 
     failed, counted = kubia.make_failed("kubia-1")
@@ -28,9 +23,9 @@ def test_a_failed_pod_is_deleted_and_made_again_with_its_identity(kubia, capabil
     kubia.timeline.sync()
     require(
         f"{GUARANTEE} (deleted by the set as it counts it out)",
-        failed_pod_kept(kubia.timeline.states, uid_of(failed), version_of(counted), counted_at),
+        failed_pod_kept(kubia.timeline.states, failed.uid, version_of(counted), counted_at),
     )
-    new = kubia.wait_replaced("kubia-1", uid_of(failed))
+    new = kubia.wait_replaced("kubia-1", failed.uid)
 
     expect(
         (new.spec.hostname, new.spec.subdomain, mounted_claims(new)) == ("kubia-1", "kubia", (claim_name("kubia-1"),)),

@@ -33,6 +33,19 @@ def add_readiness_probe(pod_template: dict[str, Any]) -> None:
     }
 
 
+SCRATCH = "/scratch"
+SCRATCH_LIMIT_MIB = 1
+"""A pod's scratch emptyDir (at SCRATCH, sizeLimit SCRATCH_LIMIT_MIB): filling it past the limit makes the kubelet
+evict the pod (phase Failed, reason Evicted), within its eviction manager's period (10 s) and volume statistics."""
+
+
+def add_scratch(pod_template: dict[str, Any]) -> None:
+    """The scratch emptyDir a pod needs to be evicted on purpose where a real kubelet runs it (make_failed)."""
+    spec = pod_template["spec"]
+    spec.setdefault("volumes", []).append({"name": "scratch", "emptyDir": {"sizeLimit": f"{SCRATCH_LIMIT_MIB}Mi"}})
+    spec["containers"][0].setdefault("volumeMounts", []).append({"name": "scratch", "mountPath": SCRATCH})
+
+
 class ReadinessControl(Protocol):
     @property
     def description(self) -> str: ...
@@ -62,12 +75,14 @@ class ExecReadiness:
     def make_ready(self, cluster: Cluster, namespace: str, pod: str) -> None:
         exec_in(cluster, namespace, pod, ["sh", "-c", f"rm -f {UNREADY_FILE}"])
 
-    fails_pods: str = ""
-    """Where a real kubelet runs the pod, only the kubelet can fail it (upstream does it with a host-port conflict
-    that makes the kubelet reject a new pod): not built here yet."""
+    fails_pods: str = (
+        f"exec into the container: its scratch emptyDir filled past its {SCRATCH_LIMIT_MIB} MiB limit, the kubelet "
+        "evicts the pod"
+    )
 
     def make_failed(self, cluster: Cluster, namespace: str, pod: str) -> None:
-        raise NotImplementedError(self.fails_pods)
+        size = SCRATCH_LIMIT_MIB * 3
+        exec_in(cluster, namespace, pod, ["sh", "-c", f"dd if=/dev/zero of={SCRATCH}/fill bs=1M count={size}"])
 
 
 @dataclass(frozen=True)

@@ -12,9 +12,11 @@ from kubernetes import client
 from kubia_conformance.backends.readiness import ReadinessControl
 from kubia_conformance.backends.storage import Storage
 from kubia_conformance.cluster import pod_access
-from kubia_conformance.cluster.objects import controller_uid, is_ready, is_serving, name_of, phase, uid_of, version_of
+from kubia_conformance.cluster.objects import controller_uid, is_ready, is_serving, name_of, uid_of, version_of
 from kubia_conformance.cluster.retry import api, api_delete
 from kubia_conformance.cluster.watch import Objects, watch_from, watch_until
+from kubia_conformance.evidence.states import PodState
+from kubia_conformance.evidence.timeline import newer
 from kubia_conformance.kubia.build import NAME, claim_names, make_service_object, make_statefulset_object, own_pods
 from kubia_conformance.kubia.wait import Waits
 from kubia_conformance.timing import stopwatch
@@ -156,34 +158,39 @@ class Actions(Waits):
             f"the StatefulSet controller to count {name} unready (status.readyReplicas at most {ready})",
         )
 
-    def make_failed(self, name: str) -> tuple[client.V1Pod, client.V1StatefulSet]:
-        """Has pod name's node fail it (phase Failed, as a kubelet evicting it would) and waits until the cluster shows
-        that incarnation Failed. Returns the pod as it was before, and the first StatefulSet the controller wrote
-        after it counted the pod out (status.readyReplicas below the Ready pods before), seen by a watch of the set
-        from before the failure: a status the controller wrote and put back at once is seen too."""
+    def make_failed(self, name: str) -> tuple[PodState, client.V1StatefulSet]:
+        """Has pod name's node fail it (phase Failed, as a kubelet evicting it does) and waits until the cluster
+        shows that incarnation Failed. Returns its first Failed state, and the first StatefulSet the controller wrote
+        after that state in which it counted the pod out (status.readyReplicas below the Ready pods before), seen
+        by a watch of the set from before the failure: a status the controller wrote and put back at once is seen
+        too. The pods need the scratch volume (deploy with scratch=True)."""
         pods = self.timeline.current()
-        pod = pods[name]
+        uid = uid_of(pods[name])
         ready = sum(1 for p in own_pods(pods).values() if is_serving(p))
         since = version_of(self.statefulset())
         self.readiness.make_failed(self.cluster, self.namespace, name)
-        stopwatch.mark("action", f"{name} (uid {uid_of(pod)[:8]}) made Failed by its node")
+        stopwatch.mark("action", f"{name} (uid {uid[:8]}) made to be failed by its node")
         self.wait_pods(
-            lambda now: name not in now or uid_of(now[name]) != uid_of(pod) or phase(now[name]) == "Failed",
-            f"{name} (uid {uid_of(pod)[:8]}) to be Failed once its node failed it",
+            lambda now: any(s.uid == uid and s.phase == "Failed" for s in self.timeline.recorded()[0]),
+            f"{name} (uid {uid[:8]}) to be Failed once its node failed it",
+            self.timeouts.pod_failed,
         )
+        failed = next(s for s in self.timeline.states if s.uid == uid and s.phase == "Failed")
         counted = watch_from(
             self.cluster.apps.list_namespaced_stateful_set,
             since,
             lambda sets: (
                 found
-                if (found := sets.get(NAME)) is not None and found.status and (found.status.ready_replicas or 0) < ready
+                if (found := sets.get(NAME)) is not None
+                and newer(version_of(found), failed.version)
+                and (found.status.ready_replicas or 0) < ready
                 else None
             ),
             timeout=self.timeouts.pod_ready,
             what=f"the StatefulSet's status to count the Failed {name} out (status.readyReplicas below {ready})",
             namespace=self.namespace,
         )
-        return pod, counted
+        return failed, counted
 
     def make_ready(self, name: str) -> None:
         """Lets pod name pass its readiness probe again (the caller waits for the effect it needs)."""

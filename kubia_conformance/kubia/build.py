@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kubia_conformance.backends.readiness import add_readiness_probe
+from kubia_conformance.backends.readiness import add_readiness_probe, add_scratch
 from kubia_conformance.backends.storage import Storage
 from kubia_conformance.cluster.manifests import load_manifest
 from kubia_conformance.cluster.objects import claim_name, pod_name, split_ordinal
@@ -50,9 +50,11 @@ def make_statefulset_object(
     affinity: dict[str, Any] | None = None,
     name: str = NAME,
     labels: dict[str, str] | None = None,
+    scratch: bool = False,
 ) -> dict[str, Any]:
     """The book's StatefulSet with the given settings. name and labels make another set beside it (its pods labelled
-    app=<name>, out of the kubia Service); labels go on the StatefulSet itself."""
+    app=<name>, out of the kubia Service); labels go on the StatefulSet itself. scratch adds the small emptyDir
+    that lets the kubelet evict a pod on purpose (backends/readiness.py SCRATCH)."""
     statefulset = load_manifest("kubia-statefulset.yaml")
     spec = statefulset["spec"]
     if name != NAME:
@@ -78,6 +80,8 @@ def make_statefulset_object(
         spec["template"]["spec"]["tolerations"] = tolerations
     if affinity:
         spec["template"]["spec"]["affinity"] = affinity
+    if scratch:
+        add_scratch(spec["template"])
     for template in spec["volumeClaimTemplates"]:
         storage.adjust_claim_template(template["spec"])
     return statefulset
