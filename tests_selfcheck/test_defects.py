@@ -432,6 +432,12 @@ DEFECTS = [
         lambda cluster, tmp: program("min_ready_rusher"),
     ),
     Defect(
+        "available rusher (status.availableReplicas counts a pod as soon as it is Ready, minReadySeconds ignored)",
+        "availability (minReadySeconds",
+        ["tests_conformance/test_availability.py::test_available_replicas_count_a_pod_only_after_min_ready_seconds"],
+        lambda cluster, tmp: program("available_rusher"),
+    ),
+    Defect(
         "all-at-once replacer (a rolling update deletes every old pod at once)",
         "a rolling update waits minReadySeconds",
         ["tests_conformance/test_availability.py::test_a_rolling_update_waits_min_ready_seconds_between_pods"],
