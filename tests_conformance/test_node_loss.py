@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import pytest
 from kubernetes.client.exceptions import ApiException
 
+from kubia_conformance.backends.reservation import first_label
 from kubia_conformance.cluster.objects import (
     claim_name,
     condition,
@@ -25,6 +26,7 @@ from kubia_conformance.cluster.objects import (
 from kubia_conformance.cluster.retry import api
 from kubia_conformance.evidence.failover import recovery
 from kubia_conformance.evidence.identity import identity_violations, untouched_until_let_go
+from kubia_conformance.evidence.trace import TRACE_FILE, overlaps, writers
 from kubia_conformance.timing.clock import clock_at
 from kubia_conformance.verdicts import InfrastructureError, expect, require
 
@@ -51,9 +53,12 @@ class Loss:
 
 
 def lose_node_of_victim(kubia, node_outage, reserved_node, capabilities):
-    """Deploys 3 replicas, kubia-0 on the reserved node and the others elsewhere; writes data into kubia-0 where
-    containers run; takes that node down, and waits until the cluster has noticed."""
-    pods = kubia.deploy_ready(3, **reserved_node.placement(first=FIRST))
+    """Deploys 3 replicas, kubia-0 on the reserved node (labelled as the first pod) and the others elsewhere;
+    writes data into kubia-0 where containers run; takes that node down, and waits until the cluster has noticed."""
+    kubia.deploy_ready(1, trace=capabilities.containers_run, **reserved_node.placement())
+    api(kubia.cluster.core.patch_namespaced_pod, FIRST, kubia.namespace, {"metadata": {"labels": first_label()}})
+    kubia.scale(3)
+    pods = kubia.wait_ready(3)
     there = sorted(name for name, pod in pods.items() if pod.spec.node_name == reserved_node.node)
     if len(there) != 1:
         where = ", ".join(f"{name} on {pod.spec.node_name}" for name, pod in sorted(pods.items()))
@@ -200,6 +205,39 @@ def assert_recovered(kubia, loss, claims, capabilities, timeouts):
             f"the replacement {victim} lost what was written before the loss; it answers: {answer.strip()}",
         )
     require("at most one pod per identity broken", identity_violations(kubia.timeline.states))
+    volume_writers(kubia, loss, capabilities)
+
+
+def volume_writers(kubia, loss, capabilities):
+    """The volume's own record of its writers (evidence/trace.py), read back from the replacement: before the
+    force delete or the taint, never two incarnations writing at once (at most one, as the data shows it, whatever
+    the API showed); after it, where the old pod went on running (a partition: the book's case), the two writers'
+    overlap is the force delete's hazard, measured and reported as a finding, as is when the old writer stopped
+    after the heal. Where no trace is written (an image without it), the check says so and measures nothing."""
+    if not capabilities.containers_run:
+        return
+    outage, old_uid = loss.outage, loss.old.metadata.uid
+    found = writers(kubia.exec(loss.victim, ["sh", "-c", f"cat {TRACE_FILE} 2>/dev/null || true"]))
+    if not found:
+        outage.note(f"no write trace on {loss.claim}: the image does not write one (KUBIA_TRACE_FILE)")
+        return
+    outage.note(f"the writers of {loss.claim}, from its trace: " + "; ".join(w.describe() for w in found))
+    let_go = outage.moments["let_go"]
+    both = overlaps(found)
+    early = [overlap for overlap in both if overlap.start < let_go]
+    expect(
+        not early,
+        f"{AT_MOST_ONE} (the volume's own record)",
+        f"two writers of {loss.claim} before the {outage.let_go} at {clock_at(let_go)}: "
+        + "; ".join(overlap.describe() for overlap in early),
+    )
+    for overlap in both:
+        outage.moments.setdefault("second_writer", overlap.start)
+        outage.moments.setdefault("first_writer_stopped", overlap.end)
+        outage.note(f"two writers of {loss.claim} after the {outage.let_go} (its hazard): {overlap.describe()}")
+    old = next((w for w in found if w.uid == old_uid), None)
+    if old is not None and old.last > outage.moments.get("healed", old.last):
+        outage.moments["old_last_write"] = old.last
 
 
 def test_pod_on_a_lost_node_is_replaced_only_after_force_delete(

@@ -45,7 +45,14 @@ from kubia_conformance.verdicts import InfrastructureError
 
 RESERVED = "kubia.test/reserved"
 """The reservation taint's key; its value is the namespace of the check that holds the node."""
-POD_NAME_LABEL = "statefulset.kubernetes.io/pod-name"
+FIRST = "kubia.test/first"
+"""The label of the pod placed on the reserved node (placement): the others keep off the node that runs it."""
+
+
+def first_label() -> dict[str, str]:
+    return {FIRST: "true"}
+
+
 SUITE_NAMESPACE_PREFIX = "kubia-"
 """Every namespace the suite makes is named kubia-<random> (cluster/namespaces.py)."""
 
@@ -127,10 +134,11 @@ class NodeReservation:
         """Lets this check's pods on the reserved node, whatever the taint's effect."""
         return {"key": RESERVED, "operator": "Equal", "value": self.owner}
 
-    def placement(self, first: str) -> dict[str, Any]:
-        """StatefulSet options that put the pod named first on the reserved node and every other pod of the set
-        elsewhere: the toleration, a preference for the node, and no pod on a node that runs first (so the first
-        pod goes there, and the others cannot)."""
+    def placement(self) -> dict[str, Any]:
+        """StatefulSet options that put the set's first pod on the reserved node and every other pod of the set
+        elsewhere: the toleration, a preference for the node, and no pod on a node that runs a pod labelled FIRST.
+        Deploy one replica, label it (first_label), then scale: the pod comes to the node, and the others cannot.
+        Its replacement, unlabelled, may then go to any node (where its volume can move), beside the others."""
         return {
             "tolerations": [self.toleration()],
             "affinity": {
@@ -146,7 +154,7 @@ class NodeReservation:
                 },
                 "podAntiAffinity": {
                     "requiredDuringSchedulingIgnoredDuringExecution": [
-                        {"labelSelector": {"matchLabels": {POD_NAME_LABEL: first}}, "topologyKey": HOSTNAME_LABEL}
+                        {"labelSelector": {"matchLabels": first_label()}, "topologyKey": HOSTNAME_LABEL}
                     ]
                 },
             },

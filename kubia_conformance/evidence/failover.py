@@ -6,7 +6,9 @@ The moments: fault (the node taken down), not_ready and lost_taint (the node's R
 lifecycle controller's NoExecute taint), deleted and terminating (a normal delete of the pod on the lost node), let_go
 (the force delete or the out-of-service taint), replacement_ready (its replacement Running and Ready), healed and
 node_ready (the node brought back, then Ready), old_gone (the old pod's containers gone from the node, where the
-fault left them running).
+fault left them running); from the volume's write trace (evidence/trace.py), second_writer and first_writer_stopped
+(two incarnations writing at once, after the let-go) and old_last_write (the old pod's last write, after the heal):
+on the nodes' clocks.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ SPANS = (
     ("{let_go} to replacement Ready", "let_go", "replacement_ready"),
     ("heal to node Ready", "healed", "node_ready"),
     ("heal to old container gone", "healed", "old_gone"),
+    ("two writers of the volume at once, after the {let_go}", "second_writer", "first_writer_stopped"),
+    ("heal to the old writer's last write", "healed", "old_last_write"),
 )
 """Each figure: its name, and the moments it runs from and to."""
 

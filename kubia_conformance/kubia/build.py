@@ -10,6 +10,7 @@ from kubia_conformance.backends.storage import Storage
 from kubia_conformance.cluster.manifests import load_manifest
 from kubia_conformance.cluster.objects import claim_name, pod_name, split_ordinal
 from kubia_conformance.cluster.watch import Objects
+from kubia_conformance.evidence.trace import TRACE_FILE
 
 NAME = "kubia"
 """The StatefulSet's name, and its headless Service's."""
@@ -51,10 +52,12 @@ def make_statefulset_object(
     name: str = NAME,
     labels: dict[str, str] | None = None,
     scratch: bool = False,
+    trace: bool = False,
 ) -> dict[str, Any]:
     """The book's StatefulSet with the given settings. name and labels make another set beside it (its pods labelled
     app=<name>, out of the kubia Service); labels go on the StatefulSet itself. scratch adds the small emptyDir
-    that lets the kubelet evict a pod on purpose (backends/readiness.py SCRATCH)."""
+    that lets the kubelet evict a pod on purpose (backends/readiness.py SCRATCH); trace has the app write its trace
+    on the volume (evidence/trace.py: the image built here does, luksa/kubia-pet does not)."""
     statefulset = load_manifest("kubia-statefulset.yaml")
     spec = statefulset["spec"]
     if name != NAME:
@@ -82,6 +85,14 @@ def make_statefulset_object(
         spec["template"]["spec"]["affinity"] = affinity
     if scratch:
         add_scratch(spec["template"])
+    if trace:
+        spec["template"]["spec"]["containers"][0].setdefault("env", []).extend(
+            [
+                {"name": "KUBIA_TRACE_FILE", "value": TRACE_FILE},
+                {"name": "KUBIA_POD_UID", "valueFrom": {"fieldRef": {"fieldPath": "metadata.uid"}}},
+                {"name": "KUBIA_NODE_NAME", "valueFrom": {"fieldRef": {"fieldPath": "spec.nodeName"}}},
+            ]
+        )
     for template in spec["volumeClaimTemplates"]:
         storage.adjust_claim_template(template["spec"])
     return statefulset
