@@ -9,6 +9,7 @@ its label selectors (";" between them; e2e-framework=statefulset are the upstrea
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import sys
@@ -37,6 +38,48 @@ def namespace_selector(selector: str) -> dict[str, Any]:
     key, _, value = selector.partition("=")
     expression = {"key": key, "operator": "In", "values": [value]} if value else {"key": key, "operator": "Exists"}
     return {"matchExpressions": [expression]}
+
+
+@contextlib.contextmanager
+def admission_policy(api: client.ApiClient, policy: dict[str, Any], *, mutating: bool = False) -> Iterator[None]:
+    """policy (a ValidatingAdmissionPolicy, or with mutating a MutatingAdmissionPolicy) in place for the duration,
+    bound to the namespaces the defect acts on (one binding per selector of NAMESPACES; a validating one denies),
+    and removed afterwards whatever happens."""
+    admission = client.AdmissionregistrationV1Api(api)
+    kind = "mutating" if mutating else "validating"
+    create_policy = getattr(admission, f"create_{kind}_admission_policy")
+    create_binding = getattr(admission, f"create_{kind}_admission_policy_binding")
+    name = policy["metadata"]["name"]
+    bindings = [
+        {
+            "metadata": {"name": f"{name}-{index}"},
+            "spec": {
+                "policyName": name,
+                "matchResources": {"namespaceSelector": namespace_selector(selector)},
+                **({} if mutating else {"validationActions": ["Deny"]}),
+            },
+        }
+        for index, selector in enumerate(NAMESPACES)
+    ]
+    create_policy(policy)
+    try:
+        for binding in bindings:
+            create_binding(binding)
+        log(f"policy {name} in place for namespaces matching {' or '.join(NAMESPACES)}")
+        yield
+    finally:
+        for binding in bindings:
+            with contextlib.suppress(client.ApiException):
+                getattr(admission, f"delete_{kind}_admission_policy_binding")(binding["metadata"]["name"])
+        with contextlib.suppress(client.ApiException):
+            getattr(admission, f"delete_{kind}_admission_policy")(name)
+
+
+def policy_alone(api: client.ApiClient, policy: dict[str, Any], *, mutating: bool = False) -> None:
+    """A defect that is its admission policy alone: in place until the program is stopped."""
+    with admission_policy(api, policy, mutating=mutating):
+        log(f"{WATCHING} nothing: the policy acts on its own")
+        signal.pause()
 
 
 def suite_events(

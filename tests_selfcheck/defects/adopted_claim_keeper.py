@@ -7,11 +7,9 @@ garbage collector's deletes of a labelled claim (so the suite's cleanup still wo
 version took the owner references off those claims instead; the StatefulSet controller puts them back at each
 sync, and the garbage collector won that race once in a loaded CI run, so the check passed with the defect."""
 
-import contextlib
-
 from kubernetes import client
 
-from _common import NAMESPACES, api_client, log, namespace_selector, statefulset_pod_events
+from _common import admission_policy, api_client, log, statefulset_pod_events
 from kubia_conformance.cluster.objects import controller_uid, mounted_claims
 
 NAME = "kubia-defect-adopted-claim-keeper"
@@ -47,27 +45,10 @@ POLICY = {
 }
 
 
-def binding(index: int, selector: str) -> dict:
-    """The policy bound to the namespaces of one label selector (key=value, or key for any value)."""
-    return {
-        "metadata": {"name": f"{NAME}-{index}"},
-        "spec": {
-            "policyName": NAME,
-            "validationActions": ["Deny"],
-            "matchResources": {"namespaceSelector": namespace_selector(selector)},
-        },
-    }
-
-
 def main() -> None:
     api = api_client()
-    core, admission = client.CoreV1Api(api), client.AdmissionregistrationV1Api(api)
-    bindings = [binding(index, selector) for index, selector in enumerate(NAMESPACES)]
-    admission.create_validating_admission_policy(POLICY)
-    try:
-        for bound in bindings:
-            admission.create_validating_admission_policy_binding(bound)
-        log(f"policy {NAME} in place for namespaces matching {' or '.join(NAMESPACES)}")
+    core = client.CoreV1Api(api)
+    with admission_policy(api, POLICY):
         for _, pod in statefulset_pod_events(core):
             if controller_uid(pod):
                 continue
@@ -79,12 +60,6 @@ def main() -> None:
                     log(f"{pod.metadata.namespace}/{pod.metadata.name} orphaned: its claim {claim} is kept")
                 except client.ApiException as error:
                     log(f"could not keep {pod.metadata.namespace}/{claim}: {error.status}")
-    finally:
-        for bound in bindings:
-            with contextlib.suppress(client.ApiException):
-                admission.delete_validating_admission_policy_binding(bound["metadata"]["name"])
-        with contextlib.suppress(client.ApiException):
-            admission.delete_validating_admission_policy(NAME)
 
 
 if __name__ == "__main__":

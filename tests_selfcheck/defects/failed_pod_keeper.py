@@ -5,12 +5,7 @@ Failed-pod check must see it when the controller counts the pod out without dele
 How: a ValidatingAdmissionPolicy refuses every delete of a Failed pod in the suite's namespaces while the namespace
 is not being deleted (the suite's cleanup still works)."""
 
-import contextlib
-import signal
-
-from kubernetes import client
-
-from _common import NAMESPACES, WATCHING, api_client, log, namespace_selector
+from _common import api_client, policy_alone
 
 NAME = "kubia-defect-failed-pod-keeper"
 
@@ -40,34 +35,8 @@ POLICY = {
 }
 
 
-def binding(index: int, selector: str) -> dict:
-    """The policy bound to the namespaces of one label selector (key=value, or key for any value)."""
-    return {
-        "metadata": {"name": f"{NAME}-{index}"},
-        "spec": {
-            "policyName": NAME,
-            "validationActions": ["Deny"],
-            "matchResources": {"namespaceSelector": namespace_selector(selector)},
-        },
-    }
-
-
 def main() -> None:
-    admission = client.AdmissionregistrationV1Api(api_client())
-    bindings = [binding(index, selector) for index, selector in enumerate(NAMESPACES)]
-    admission.create_validating_admission_policy(POLICY)
-    try:
-        for bound in bindings:
-            admission.create_validating_admission_policy_binding(bound)
-        log(f"policy {NAME} in place for namespaces matching {' or '.join(NAMESPACES)}")
-        log(f"{WATCHING} nothing: the policy acts on its own")
-        signal.pause()
-    finally:
-        for bound in bindings:
-            with contextlib.suppress(client.ApiException):
-                admission.delete_validating_admission_policy_binding(bound["metadata"]["name"])
-        with contextlib.suppress(client.ApiException):
-            admission.delete_validating_admission_policy(NAME)
+    policy_alone(api_client(), POLICY)
 
 
 if __name__ == "__main__":

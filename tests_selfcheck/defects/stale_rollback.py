@@ -8,12 +8,7 @@ How: a MutatingAdmissionPolicy keeps the old number on every update of a Control
 namespaces that raises it. The StatefulSet controller's update succeeds (it goes on with the rollback), and the
 number stays."""
 
-import contextlib
-import signal
-
-from kubernetes import client
-
-from _common import NAMESPACES, WATCHING, api_client, log, namespace_selector
+from _common import api_client, policy_alone
 
 NAME = "kubia-defect-stale-rollback"
 
@@ -43,30 +38,8 @@ POLICY = {
 }
 
 
-def binding(index: int, selector: str) -> dict:
-    """The policy bound to the namespaces of one label selector (key=value, or key for any value)."""
-    return {
-        "metadata": {"name": f"{NAME}-{index}"},
-        "spec": {"policyName": NAME, "matchResources": {"namespaceSelector": namespace_selector(selector)}},
-    }
-
-
 def main() -> None:
-    admission = client.AdmissionregistrationV1Api(api_client())
-    bindings = [binding(index, selector) for index, selector in enumerate(NAMESPACES)]
-    admission.create_mutating_admission_policy(POLICY)
-    try:
-        for bound in bindings:
-            admission.create_mutating_admission_policy_binding(bound)
-        log(f"policy {NAME} in place for namespaces matching {' or '.join(NAMESPACES)}")
-        log(f"{WATCHING} nothing: the policy acts on its own")
-        signal.pause()
-    finally:
-        for bound in bindings:
-            with contextlib.suppress(client.ApiException):
-                admission.delete_mutating_admission_policy_binding(bound["metadata"]["name"])
-        with contextlib.suppress(client.ApiException):
-            admission.delete_mutating_admission_policy(NAME)
+    policy_alone(api_client(), POLICY, mutating=True)
 
 
 if __name__ == "__main__":

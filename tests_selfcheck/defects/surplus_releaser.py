@@ -8,11 +8,9 @@ How: a ValidatingAdmissionPolicy refuses every delete of a pod in the suite's na
 being deleted (so the StatefulSet controller cannot win the race to delete the pod before it is relabelled, and the
 suite's cleanup still works), and the program removes the set's selector labels from each surplus pod it sees."""
 
-import contextlib
-
 from kubernetes import client
 
-from _common import NAMESPACES, api_client, log, namespace_selector, suite_events
+from _common import admission_policy, api_client, log, suite_events
 from kubia_conformance.cluster.objects import is_terminating, labels_of, split_ordinal
 
 NAME = "kubia-defect-surplus-releaser"
@@ -36,18 +34,6 @@ POLICY = {
 }
 
 
-def binding(index: int, selector: str) -> dict:
-    """The policy bound to the namespaces of one label selector (key=value, or key for any value)."""
-    return {
-        "metadata": {"name": f"{NAME}-{index}"},
-        "spec": {
-            "policyName": NAME,
-            "validationActions": ["Deny"],
-            "matchResources": {"namespaceSelector": namespace_selector(selector)},
-        },
-    }
-
-
 def surplus(sts: client.V1StatefulSet, pod: client.V1Pod) -> bool:
     """pod is one of the set's by name and selector, with an ordinal the set no longer has, and not terminating."""
     parts = split_ordinal(pod.metadata.name)
@@ -60,13 +46,8 @@ def surplus(sts: client.V1StatefulSet, pod: client.V1Pod) -> bool:
 
 def main() -> None:
     api = api_client()
-    apps, core, admission = client.AppsV1Api(api), client.CoreV1Api(api), client.AdmissionregistrationV1Api(api)
-    bindings = [binding(index, selector) for index, selector in enumerate(NAMESPACES)]
-    admission.create_validating_admission_policy(POLICY)
-    try:
-        for bound in bindings:
-            admission.create_validating_admission_policy_binding(bound)
-        log(f"policy {NAME} in place for namespaces matching {' or '.join(NAMESPACES)}")
+    apps, core = client.AppsV1Api(api), client.CoreV1Api(api)
+    with admission_policy(api, POLICY):
         for _, sts in suite_events(core, apps.list_stateful_set_for_all_namespaces):
             namespace = sts.metadata.namespace
             for pod in core.list_namespaced_pod(namespace).items:
@@ -78,12 +59,6 @@ def main() -> None:
                     log(f"{namespace}/{pod.metadata.name} let go by the scale-down of {sts.metadata.name}")
                 except client.ApiException as error:
                     log(f"could not let {namespace}/{pod.metadata.name} go: {error.status}")
-    finally:
-        for bound in bindings:
-            with contextlib.suppress(client.ApiException):
-                admission.delete_validating_admission_policy_binding(bound["metadata"]["name"])
-        with contextlib.suppress(client.ApiException):
-            admission.delete_validating_admission_policy(NAME)
 
 
 if __name__ == "__main__":
